@@ -21,11 +21,25 @@ type Bad struct {
 }
 
 // Stats is a decoded answer. Entries are sorted by (Queue, Label, Resource,
-// Status); Bad lists what was skipped; Duplicates counts repeated keys (the
-// last value wins, as in every JSON library PanDA's clients use).
+// Status) and hold each key path once; Bad lists what was skipped;
+// Duplicates counts repeated keys (the last value wins, as in every JSON
+// library PanDA's clients use).
 type Stats struct {
 	Entries    []Entry
-	Bad        []Bad
+	Bad        []Bad // the first MaxBad skipped records
+	BadTotal   int   // every skipped record, also those beyond MaxBad
 	Duplicates int
-	Queues     int // number of queues in the answer, including ones with no usable entry
+	Queues     int    // number of distinct queue keys, including ones with no usable entry
+	Endpoint   string // which endpoint answered: EndpointV1, EndpointLegacy or EndpointFile; "" from the Decode functions
 }
+
+// Endpoint names for Stats.Endpoint.
+const (
+	EndpointV1     = "v1"
+	EndpointLegacy = "legacy"
+	EndpointFile   = "file"
+)
+
+// MaxBad caps Stats.Bad, so that a hostile answer cannot turn every byte
+// into a record; Stats.BadTotal keeps the full count.
+const MaxBad = 1000
