@@ -1,0 +1,53 @@
+# qmonit: make targets. `make test` is the README's test command.
+GO        ?= go
+PKGS      ?= ./...
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/qmonit/qmonit/internal/app.Version=$(VERSION)
+GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+FUZZTIME  ?= 10s
+BENCHTIME ?= 1s
+
+.PHONY: all build test test-short test-integration check fmt lint fuzz bench demo sim clean
+
+all: check test build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/qmonit ./cmd/qmonit
+
+# The README's test command: vet and race-enabled tests over everything. Tests
+# that need a real server skip, saying why, when it is not running.
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
+
+test-short:
+	$(GO) test -race -short $(PKGS)
+
+# Integration tests against real servers; scripts/services.sh starts them.
+test-integration:
+	QMONIT_INTEGRATION=1 $(GO) test -race -count=1 -run Integration $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+lint:
+	$(GO) run $(GOLANGCI) run $(PKGS)
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) mod tidy -diff
+	$(GO) run $(GOLANGCI) run $(PKGS)
+
+# Runs every Go fuzz target for FUZZTIME each.
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+sim: build
+	bin/qmonit sim --listen 127.0.0.1:8765
+
+clean:
+	rm -rf bin

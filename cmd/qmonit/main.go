@@ -1,0 +1,190 @@
+// Command qmonit is low-latency monitoring of PanDA queues: it polls PanDA
+// for job counts, enriches them with CRIC metadata, stores and serves them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/qmonit/qmonit/internal/app"
+	"github.com/qmonit/qmonit/internal/config"
+)
+
+const usage = `qmonit: low-latency monitoring of PanDA queues
+
+Usage:
+  qmonit collect --once [--config F] [--at RFC3339] [--output json|lp]
+  qmonit sim [--listen 127.0.0.1:PORT] [--seed N] [--queues N]
+  qmonit sim --incidents --from RFC3339 --to RFC3339 [--seed N] [--queues N]
+  qmonit check-config [--config F]
+  qmonit version
+
+Without --config, qmonit runs on the defaults plus QMONIT_* environment
+variables (QMONIT_ + the key path upper-cased, joined by _).
+`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// errUsage marks command-line mistakes (exit status 2).
+var errUsage = errors.New("usage")
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "collect":
+		err = runCollect(ctx, args[1:], stdout, stderr)
+	case "sim":
+		err = runSim(ctx, args[1:], stdout, stderr)
+	case "check-config":
+		err = runCheckConfig(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "qmonit %s\n", app.Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = fmt.Errorf("%w: unknown command %q", errUsage, args[0])
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp):
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "qmonit: %v\n\n%s", err, usage)
+		}
+		return 2
+	default:
+		fmt.Fprintf(stderr, "qmonit: %s\n", oneLine(err.Error()))
+		return 1
+	}
+}
+
+// oneLine joins a multi-line error (errors.Join) with "; ".
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %s", errUsage, err.Error())
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return nil
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path, os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("collect", stderr)
+	once := fs.Bool("once", false, "run one cycle and exit (required)")
+	cfgPath := fs.String("config", "", "configuration file (YAML)")
+	at := fs.String("at", "", "cycle time, RFC 3339 (default now)")
+	output := fs.String("output", "json", "output format: json or lp (InfluxDB line protocol)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !*once {
+		return fmt.Errorf("%w: collect needs --once (the daemon is `qmonit serve`)", errUsage)
+	}
+	var atTime time.Time
+	if *at != "" {
+		var err error
+		if atTime, err = time.Parse(time.RFC3339, *at); err != nil {
+			return fmt.Errorf("%w: --at: %v", errUsage, err)
+		}
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	for _, name := range config.UnknownEnv(os.Environ()) {
+		logger.Warn("unknown QMONIT_ environment variable ignored", "name", name)
+	}
+	return app.Collect(ctx, app.CollectOptions{Config: cfg, At: atTime, Output: *output, Stdout: stdout, Logger: logger})
+}
+
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sim", stderr)
+	listen := fs.String("listen", "127.0.0.1:8765", "address to serve the simulated grid on (loopback)")
+	seed := fs.Int64("seed", 1, "seed of the synthetic grid")
+	queues := fs.Int("queues", 1000, "number of PanDA queues")
+	incidents := fs.Bool("incidents", false, "print the scripted incidents between --from and --to as JSON, and exit")
+	from := fs.String("from", "", "with --incidents: start, RFC 3339")
+	to := fs.String("to", "", "with --incidents: end, RFC 3339")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *queues < 1 || *queues > 100000 {
+		return fmt.Errorf("%w: --queues must be 1..100000", errUsage)
+	}
+	if *incidents {
+		f, errF := time.Parse(time.RFC3339, *from)
+		t, errT := time.Parse(time.RFC3339, *to)
+		if errF != nil || errT != nil || !t.After(f) {
+			return fmt.Errorf("%w: --incidents needs --from and --to in RFC 3339, from before to", errUsage)
+		}
+		return app.SimIncidents(stdout, *seed, *queues, f, t)
+	}
+	return app.Sim(ctx, app.SimOptions{Listen: *listen, Seed: *seed, Queues: *queues, Stdout: stdout, Logger: newLogger(stderr, "info")})
+}
+
+func runCheckConfig(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check-config", stderr)
+	cfgPath := fs.String("config", "", "configuration file (YAML)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	out, err := cfg.Redacted()
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if _, err := stdout.Write(out); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	for _, name := range config.UnknownEnv(os.Environ()) {
+		fmt.Fprintf(stderr, "warning: unknown environment variable %s ignored\n", name)
+	}
+	return nil
+}
