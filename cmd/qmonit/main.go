@@ -127,7 +127,7 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *at != "" {
 		var err error
 		if atTime, err = time.Parse(time.RFC3339, *at); err != nil {
-			return fmt.Errorf("%w: --at: %v", errUsage, err)
+			return fmt.Errorf("%w: --at: %w", errUsage, err)
 		}
 	}
 	cfg, err := loadConfig(*cfgPath)

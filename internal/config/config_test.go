@@ -48,7 +48,7 @@ func TestDefault(t *testing.T) {
 		{"listen", c.Listen, "127.0.0.1:8080"},
 		{"cycle_offset", c.CycleOffset, Duration(30 * time.Second)},
 		{"effective cycle_timeout", c.EffectiveCycleTimeout(), 8 * time.Minute},
-		{"panda timeout", c.Sources.Panda.HTTP.Timeout, Duration(30 * time.Second)},
+		{"panda timeout", c.Sources.Panda.Timeout, Duration(30 * time.Second)},
 		{"panda max_body_bytes", c.Sources.Panda.MaxBodyBytes, int64(512 << 20)},
 		{"pandaqueue refresh", c.Sources.CRIC.PandaQueue.Refresh, Duration(10 * time.Minute)},
 		{"federation url", c.Sources.WLCG.Federation.URL, "https://wlcg-cric.cern.ch/api/core/federation/query/?json"},

@@ -242,14 +242,6 @@ func effectOn(a *[numKinds]*occurrence, q *queue, c int64) effect {
 	return e
 }
 
-// cricStatus is the CRIC status of q at cycle c.
-func (g *Grid) cricStatus(q *queue, c int64) string {
-	if o := g.offlineAt(c); o != nil && o.q == q {
-		return "offline"
-	}
-	return q.status
-}
-
 // offlineAt is the queue_offline occurrence keeping a queue offline in CRIC
 // at cycle c, or nil.
 func (g *Grid) offlineAt(c int64) *occurrence {

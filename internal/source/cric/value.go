@@ -33,16 +33,16 @@ func jsonType(raw []byte) string {
 	if len(raw) == 0 {
 		return "missing"
 	}
-	switch c := raw[0]; {
-	case c == '{':
+	switch raw[0] {
+	case '{':
 		return "an object"
-	case c == '[':
+	case '[':
 		return "a list"
-	case c == '"':
+	case '"':
 		return "a string"
-	case c == 'n':
+	case 'n':
 		return "null"
-	case c == 't' || c == 'f':
+	case 't', 'f':
 		return "a boolean"
 	default:
 		return "a number"
