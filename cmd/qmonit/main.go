@@ -22,6 +22,8 @@ import (
 const usage = `qmonit: low-latency monitoring of PanDA queues
 
 Usage:
+  qmonit serve [--config F] [--listen ADDR]
+  qmonit demo [--listen ADDR] [--data-dir DIR] [--days N]
   qmonit collect --once [--config F] [--at RFC3339] [--output json|lp]
   qmonit sim [--listen 127.0.0.1:PORT] [--seed N] [--queues N]
   qmonit sim --incidents --from RFC3339 --to RFC3339 [--seed N] [--queues N]
@@ -46,6 +48,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var err error
 	switch args[0] {
+	case "serve":
+		err = runServe(ctx, args[1:], stderr)
+	case "demo":
+		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "collect":
 		err = runCollect(ctx, args[1:], stdout, stderr)
 	case "sim":
@@ -187,4 +193,60 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: unknown environment variable %s ignored\n", name)
 	}
 	return nil
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	cfgPath := fs.String("config", "", "configuration file (YAML)")
+	listen := fs.String("listen", "", "HTTP listen address (overrides listen / QMONIT_LISTEN)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	load := func() (*config.Config, error) {
+		cfg, err := loadConfig(*cfgPath)
+		if err == nil && *listen != "" {
+			cfg.Listen = *listen
+		}
+		return cfg, err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	for _, name := range config.UnknownEnv(os.Environ()) {
+		logger.Warn("unknown QMONIT_ environment variable ignored", "name", name)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return app.Serve(ctx, app.ServeOptions{Config: cfg, Logger: logger, Reload: reload, LoadConfig: load})
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "HTTP listen address")
+	dataDir := fs.String("data-dir", "", "data directory (default: a temporary one, removed at exit)")
+	days := fs.Int("days", 7, "days of simulated history to backfill")
+	queues := fs.Int("queues", 1000, "number of simulated PanDA queues")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *days < 0 || *days > 60 {
+		return fmt.Errorf("%w: --days must be 0..60", errUsage)
+	}
+	logger := newLogger(stderr, "info")
+	return app.Demo(ctx, app.DemoOptions{
+		Listen: *listen, DataDir: *dataDir, Days: *days, Queues: *queues, Seed: 1, Stderr: stderr, Logger: logger,
+		Ready: func(url string) { fmt.Fprintf(stdout, "qmonit demo is ready: %s\n", url) },
+	})
 }

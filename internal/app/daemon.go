@@ -1,0 +1,149 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/qmonit/qmonit/internal/absent"
+	"github.com/qmonit/qmonit/internal/config"
+	"github.com/qmonit/qmonit/internal/derive"
+	"github.com/qmonit/qmonit/internal/point"
+	"github.com/qmonit/qmonit/internal/store/sqlsnap"
+	"github.com/qmonit/qmonit/internal/store/tsdb"
+)
+
+// daemon is the state of `qmonit serve`: the stores, the derived series
+// and the upstreams. Cycles run one at a time (the scheduler guarantees
+// it); HTTP handlers read through the store and the status snapshot.
+type daemon struct {
+	cfg     *config.Config
+	logger  *slog.Logger
+	reg     *prometheus.Registry
+	metrics *metrics
+
+	up     *upstreams
+	store  *tsdb.Store
+	snap   *sqlsnap.DB
+	roller *derive.Roller
+	avg    *derive.Averager
+	absent *absent.Tracker
+
+	// Owned by the cycle goroutine.
+	latest       map[point.Key]point.Point // last point of every series, for rollup labels
+	rolledUpTo   map[rollKey]time.Time     // newest bucket start written per series and size
+	datadiskSeen time.Time                 // fetch time of the datadisk dump last written
+	prunedAt     time.Time                 // hour of the last pruneLatest
+
+	status atomic.Pointer[Status]
+	ready  atomic.Bool
+
+	handlerOnce sync.Once
+	mux         http.Handler
+}
+
+type rollKey struct {
+	key  point.Key
+	size time.Duration
+}
+
+// Status is what the UI and health endpoints say about freshness.
+type Status struct {
+	LastCycle     time.Time // cycle time of the last cycle attempted
+	LastGoodCycle time.Time // cycle time of the last cycle whose data was written
+	LastError     string    // of the last cycle, "" when it succeeded
+	Points        int       // points written by the last good cycle
+	Queues        int       // queues in the last good answer
+	Duration      time.Duration
+}
+
+// openDaemon opens every store under the data directory (or the DSN) and
+// builds the upstreams. On error, whatever was opened is closed.
+func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, now func() time.Time) (d *daemon, err error) {
+	d = &daemon{
+		cfg: cfg, logger: logger, reg: prometheus.NewRegistry(),
+		latest: map[point.Key]point.Point{}, rolledUpTo: map[rollKey]time.Time{},
+		absent: absent.New(time.Duration(cfg.StaleAfter)),
+	}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	d.metrics = newMetrics(d.reg)
+	d.status.Store(&Status{})
+	dcfg := derive.Config{Interval: time.Duration(cfg.Interval)}
+	if d.roller, err = derive.NewRoller(dcfg); err != nil {
+		return nil, err
+	}
+	if d.avg, err = derive.NewAverager(dcfg); err != nil {
+		return nil, err
+	}
+	if d.up, err = newUpstreams(cfg, logger, now); err != nil {
+		return nil, err
+	}
+	d.reg.MustRegister(d.up.tracker)
+	d.store, err = tsdb.Open(filepath.Join(cfg.DataDir, "tsdb"), tsdb.Options{
+		Interval:  time.Duration(cfg.Interval),
+		Retention: time.Duration(cfg.Storage.Retention.Daily),
+	}, logger.With("component", "tsdb"))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	d.reg.MustRegister(storeCollector{d.store})
+	if d.snap, err = sqlsnap.Open(ctx, cfg.Snapshot.DSN.Reveal(), cfg.DataDir, logger.With("component", "snapshot")); err != nil {
+		return nil, fmt.Errorf("open snapshot: %w", err)
+	}
+	return d, nil
+}
+
+// close flushes and closes the stores; each failing step is logged by name
+// and the others still run.
+func (d *daemon) close() {
+	var wg sync.WaitGroup
+	for name, closer := range map[string]func() error{
+		"store":    func() error { return closeIf(d.store != nil, d.store.Close) },
+		"snapshot": func() error { return closeIf(d.snap != nil, d.snap.Close) },
+	} {
+		wg.Go(func() {
+			if err := closer(); err != nil && !errors.Is(err, tsdb.ErrClosed) {
+				d.logger.Error("close failed", "what", name, "err", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func closeIf(ok bool, f func() error) error {
+	if !ok {
+		return nil
+	}
+	return f()
+}
+
+// storeCollector exports the store's size.
+type storeCollector struct{ s *tsdb.Store }
+
+var (
+	storeBytesDesc  = prometheus.NewDesc("qmonit_store_size_bytes", "Bytes on disk of the embedded store.", nil, nil)
+	storeSeriesDesc = prometheus.NewDesc("qmonit_store_head_series", "Series in the embedded store's head.", nil, nil)
+)
+
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeBytesDesc
+	ch <- storeSeriesDesc
+}
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.Stats()
+	ch <- prometheus.MustNewConstMetric(storeBytesDesc, prometheus.GaugeValue, float64(st.DiskBytes))
+	ch <- prometheus.MustNewConstMetric(storeSeriesDesc, prometheus.GaugeValue, float64(st.HeadSeries))
+}

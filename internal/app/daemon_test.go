@@ -1,0 +1,257 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/qmonit/qmonit/internal/config"
+	"github.com/qmonit/qmonit/internal/derive"
+	"github.com/qmonit/qmonit/internal/point"
+	"github.com/qmonit/qmonit/internal/sim"
+)
+
+// clockedGrid is a simulated grid whose "now" the test moves.
+type clockedGrid struct {
+	*sim.Grid
+	now atomic.Int64
+}
+
+func (g *clockedGrid) set(t time.Time) { g.now.Store(t.UnixNano()) }
+
+func newDaemonEnv(t *testing.T, queues int, dataDir string) (*clockedGrid, *config.Config) {
+	t.Helper()
+	cg := &clockedGrid{}
+	cg.Grid = sim.New(sim.Options{Seed: 1, Queues: queues, Now: func() time.Time { return time.Unix(0, cg.now.Load()).UTC() }})
+	srv := httptest.NewServer(cg.Handler())
+	t.Cleanup(srv.Close)
+	env := map[string]string{"QMONIT_DATA_DIR": dataDir}
+	for _, line := range cg.Env(srv.URL) {
+		k, v, _ := strings.Cut(line, "=")
+		env[k] = v
+	}
+	cfg, err := config.Load("", func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cg, cfg
+}
+
+func openTestDaemon(t *testing.T, cfg *config.Config, now time.Time) *daemon {
+	t.Helper()
+	d, err := openDaemon(t.Context(), cfg, slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.rebuild(t.Context(), now); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// runCycles runs n cycles from start at the interval, moving the grid's clock.
+func runCycles(t *testing.T, d *daemon, g *clockedGrid, start time.Time, n int) time.Time {
+	t.Helper()
+	iv := time.Duration(d.cfg.Interval)
+	var at time.Time
+	for i := range n {
+		at = start.Add(time.Duration(i) * iv)
+		g.set(at)
+		d.cycle(context.Background(), at)
+		if st := d.status.Load(); st.LastError != "" {
+			t.Fatalf("cycle %v: %s", at, st.LastError)
+		}
+	}
+	return at
+}
+
+func apiQuery(t *testing.T, h http.Handler, q string, at time.Time) []map[string]any {
+	t.Helper()
+	v := url.Values{"query": {q}, "time": {at.Format(time.RFC3339)}}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/query?"+v.Encode(), nil))
+	var resp struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []map[string]any `json:"result"`
+		} `json:"data"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.Status != "success" {
+		t.Fatalf("query %q: %v %s", q, err, rec.Body.String())
+	}
+	return resp.Data.Result
+}
+
+var day0 = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+func TestServeCyclesWriteStoreRollupsAndSnapshot(t *testing.T) {
+	g, cfg := newDaemonEnv(t, 60, t.TempDir())
+	d := openTestDaemon(t, cfg, day0)
+	defer d.close()
+	last := runCycles(t, d, g, day0, 8) // 00:00 .. 01:10: the 00:00 hour rolls up
+	h := d.handler()
+
+	byCloud := apiQuery(t, h, `sum by (cloud) (qmonit_jobs{job_status="running"})`, last)
+	if len(byCloud) < 3 {
+		t.Fatalf("sum by cloud: %v", byCloud)
+	}
+	// Rollups are stamped at their bucket's start.
+	hourly := apiQuery(t, h, `count(qmonit_jobs:1h{job_status="running"})`, day0)
+	if len(hourly) != 1 {
+		t.Fatalf("no hourly rollups: %v", hourly)
+	}
+	samples := apiQuery(t, h, `max(qmonit_jobs_samples:1h)`, day0)
+	if v := samples[0]["value"].([]any)[1]; v != "6" {
+		t.Errorf("hourly bucket samples = %v, want 6", v)
+	}
+	info := apiQuery(t, h, `count(qmonit_queue_info)`, last)
+	if len(info) != 1 {
+		t.Errorf("no queue info: %v", info)
+	}
+	rows, err := d.snap.Rows(t.Context())
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("snapshot rows: %d, %v", len(rows), err)
+	}
+	withAvg := 0
+	for _, r := range rows {
+		if r.Avg["1h_running"] != nil {
+			withAvg++
+		}
+	}
+	if withAvg == 0 {
+		t.Error("no snapshot row has avg1h_running_jobs")
+	}
+	for _, path := range []string{"/-/healthy", "/metrics"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != 200 {
+			t.Errorf("%s: %d", path, rec.Code)
+		}
+		if path == "/metrics" && !strings.Contains(rec.Body.String(), `qmonit_cycles_total{result="ok"} 8`) {
+			t.Errorf("/metrics lacks the cycle count")
+		}
+	}
+}
+
+func TestFailedCycleWritesNothing(t *testing.T) {
+	g, cfg := newDaemonEnv(t, 30, t.TempDir())
+	d := openTestDaemon(t, cfg, day0)
+	defer d.close()
+	runCycles(t, d, g, day0, 1)
+	g.SetFault(sim.PathPandaV1, sim.Fault{Status: 500})
+	g.SetFault(sim.PathPandaLegacy, sim.Fault{Status: 500})
+	at := day0.Add(10 * time.Minute)
+	g.set(at)
+	d.cycle(context.Background(), at)
+	if st := d.status.Load(); st.LastError == "" || !st.LastGoodCycle.Equal(day0) {
+		t.Fatalf("status after a failed cycle: %+v", st)
+	}
+	got := apiQuery(t, d.handler(), `count(qmonit_jobs @ `+itoa(at.Unix())+`)`, at)
+	prev := apiQuery(t, d.handler(), `count(qmonit_jobs @ `+itoa(day0.Unix())+`)`, at)
+	if len(got) != 1 || len(prev) != 1 {
+		t.Fatalf("counts: %v %v", got, prev)
+	}
+	// Nothing at the failed cycle's time: the only samples are the earlier ones.
+	ts := apiQuery(t, d.handler(), `max(timestamp(qmonit_jobs))`, at)
+	if v := ts[0]["value"].([]any)[1]; v != itoa(day0.Unix()) {
+		t.Errorf("newest sample at %v, want the last good cycle %d", v, day0.Unix())
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAveragesSurviveCrash copies the data directory while the daemon is
+// running (what a kill -9 leaves), reopens the copy, and checks that the
+// rebuilt moving averages equal the ones held before.
+func TestAveragesSurviveCrash(t *testing.T) {
+	dir := t.TempDir()
+	g, cfg := newDaemonEnv(t, 40, dir)
+	d := openTestDaemon(t, cfg, day0)
+	last := runCycles(t, d, g, day0.Add(-26*time.Hour), 26*6+3)
+	before := map[point.Key]derive.Averages{}
+	for k, a := range d.avg.All() {
+		before[k] = a
+	}
+	crashed := t.TempDir()
+	copyDir(t, dir, crashed)
+	d.close()
+
+	cfg2 := *cfg
+	cfg2.DataDir = crashed
+	d2 := openTestDaemon(t, &cfg2, last)
+	defer d2.close()
+	if len(before) == 0 || d2.avg.Len() == 0 {
+		t.Fatalf("averages: %d before, %d after", len(before), d2.avg.Len())
+	}
+	diffs := 0
+	for k, want := range before {
+		got, ok := d2.avg.Averages(k)
+		if !ok {
+			if want.Of[derive.Window24h].Samples > 0 {
+				diffs++
+			}
+			continue
+		}
+		for w := range derive.NumWindows {
+			a, b := want.Of[w], got.Of[w]
+			if a.Samples != b.Samples || !near(a.Mean, b.Mean) {
+				if diffs < 5 {
+					t.Errorf("%v %v: before %+v, after %+v", k, w, a, b)
+				}
+				diffs++
+			}
+		}
+	}
+	if diffs > 0 {
+		t.Fatalf("%d averages differ after the restart", diffs)
+	}
+}
+
+func near(a, b float64) bool {
+	d := a - b
+	if d < 0 {
+		d = -d
+	}
+	return d <= 1e-9*max(1, a, -a)
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		_, err = io.Copy(out, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

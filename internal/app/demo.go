@@ -1,0 +1,196 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/qmonit/qmonit/internal/config"
+	"github.com/qmonit/qmonit/internal/derive"
+	"github.com/qmonit/qmonit/internal/enrich"
+	"github.com/qmonit/qmonit/internal/point"
+	"github.com/qmonit/qmonit/internal/schedule"
+	"github.com/qmonit/qmonit/internal/sim"
+	"github.com/qmonit/qmonit/internal/source/panda"
+	"github.com/qmonit/qmonit/internal/store/tsdb"
+)
+
+// DemoOptions configures `qmonit demo`.
+type DemoOptions struct {
+	Listen  string // qmonit's HTTP address
+	DataDir string // "" means a temporary directory removed at exit
+	Days    int    // history to backfill
+	Queues  int
+	Seed    int64
+	Stderr  io.Writer // progress bar
+	Logger  *slog.Logger
+	Ready   func(baseURL string)
+}
+
+// Demo starts the simulated grid on loopback, backfills Days of history at
+// the interval, then serves live against the simulator until ctx is done.
+func Demo(ctx context.Context, o DemoOptions) error {
+	if o.DataDir == "" {
+		dir, err := os.MkdirTemp("", "qmonit-demo-")
+		if err != nil {
+			return fmt.Errorf("create demo data dir: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		o.DataDir = dir
+	}
+	grid := sim.New(sim.Options{Seed: o.Seed, Queues: o.Queues})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the simulator: %w", err)
+	}
+	simSrv := &http.Server{Handler: grid.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = simSrv.Serve(ln) }()
+	defer shutdownHTTP(simSrv, o.Logger)
+
+	env := map[string]string{"QMONIT_DATA_DIR": o.DataDir, "QMONIT_LISTEN": o.Listen}
+	for _, line := range grid.Env("http://" + ln.Addr().String()) {
+		k, v, _ := strings.Cut(line, "=")
+		env[k] = v
+	}
+	lookup := func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		return os.LookupEnv(k)
+	}
+	cfg, err := config.Load("", lookup)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	o.Logger.Info("demo: simulated grid started", "url", "http://"+ln.Addr().String(), "queues", len(grid.QueueNames()), "data_dir", o.DataDir)
+	return Serve(ctx, ServeOptions{
+		Config: cfg, Logger: o.Logger, Ready: o.Ready,
+		BeforeCycles: func(ctx context.Context, d *Daemon) error {
+			return d.backfill(ctx, grid, o.Days, o.Stderr)
+		},
+	})
+}
+
+// backfill writes days of simulated history, up to the cycle before the
+// next live one, straight into blocks, then rebuilds the derived state from
+// the store as after a restart.
+func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progress io.Writer) error {
+	if days <= 0 {
+		return nil
+	}
+	now := time.Now()
+	interval := time.Duration(d.cfg.Interval)
+	if err := d.up.catalog.Refresh(ctx, now); err != nil {
+		return fmt.Errorf("backfill: catalog: %w", err)
+	}
+	end := schedule.Align(now, interval)
+	if st := d.store.Stats(); !st.HeadMaxTime.IsZero() {
+		d.logger.Info("backfill skipped: the store already holds data", "newest", st.HeadMaxTime.Format(time.RFC3339))
+		return nil
+	}
+	start := end.Add(-time.Duration(days) * 24 * time.Hour)
+	total := int(end.Sub(start) / interval)
+	began := time.Now()
+	bar := newProgress(progress, "backfill", total)
+	err := d.store.Backfill(ctx, total, historyCycles(grid, d.up.catalog.Index(), start, total, interval), bar.update)
+	bar.done()
+	if err != nil {
+		return fmt.Errorf("backfill: %w", err)
+	}
+	d.logger.Info("backfill done", "days", days, "cycles", total, "duration_seconds", time.Since(began).Seconds())
+	return d.rebuild(ctx, now)
+}
+
+// historyCycles yields one simulated cycle after another: the points, and
+// the hourly and daily rollups that complete with it.
+func historyCycles(grid *sim.Grid, ix *enrich.Index, start time.Time, n int, interval time.Duration) iter.Seq2[tsdb.Cycle, error] {
+	return func(yield func(tsdb.Cycle, error) bool) {
+		roller, err := derive.NewRoller(derive.Config{Interval: interval})
+		if err != nil {
+			yield(tsdb.Cycle{}, err)
+			return
+		}
+		latest := map[point.Key]*point.Point{}
+		var samples []derive.Sample
+		var out []tsdb.Sample
+		for i := range n {
+			t := start.Add(time.Duration(i) * interval)
+			res := enrich.Enrich(statsFromMap(grid.Stats(t, int(interval/time.Minute))), ix, t, interval)
+			for j := range res.Points {
+				latest[res.Points[j].Key()] = &res.Points[j]
+			}
+			samples = derive.AppendSamples(samples[:0], res.Points)
+			rep := roller.Observe(t, samples)
+			out = out[:0]
+			for _, r := range rep.Rollups {
+				if p := latest[r.Key]; p != nil {
+					l := pointLabels(p)
+					out = append(out,
+						tsdb.Sample{Name: rollupMetric(r.Size), Labels: l, T: r.Bucket.Start, V: r.Value()},
+						tsdb.Sample{Name: samplesMetric(r.Size), Labels: l, T: r.Bucket.Start, V: float64(r.Bucket.Samples)})
+				}
+			}
+			out = append(out, queueSamples(t, res.Points, ix)...)
+			if !yield(tsdb.Cycle{Points: res.Points, Samples: out}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// statsFromMap turns the simulator's nested map into a decoded answer.
+func statsFromMap(m map[string]map[string]map[string]map[string]int64) panda.Stats {
+	var st panda.Stats
+	st.Queues = len(m)
+	for q, labels := range m {
+		for l, res := range labels {
+			for r, states := range res {
+				for s, n := range states {
+					st.Entries = append(st.Entries, panda.Entry{Queue: q, Label: l, Resource: r, Status: s, Count: n})
+				}
+			}
+		}
+	}
+	slices.SortFunc(st.Entries, func(a, b panda.Entry) int {
+		return strings.Compare(a.Queue+"\x00"+a.Label+"\x00"+a.Resource+"\x00"+a.Status, b.Queue+"\x00"+b.Label+"\x00"+b.Resource+"\x00"+b.Status)
+	})
+	return st
+}
+
+// progress draws a one-line progress bar on a terminal-like writer.
+type progress struct {
+	w     io.Writer
+	what  string
+	total int
+	start time.Time
+	last  time.Time
+}
+
+func newProgress(w io.Writer, what string, total int) *progress {
+	return &progress{w: w, what: what, total: total, start: time.Now()}
+}
+
+func (p *progress) update(done, total int) {
+	if p.w == nil || (time.Since(p.last) < 200*time.Millisecond && done != total) {
+		return
+	}
+	p.last = time.Now()
+	const width = 30
+	frac := float64(done) / float64(max(total, 1))
+	bar := strings.Repeat("#", int(frac*width)) + strings.Repeat(".", width-int(frac*width))
+	fmt.Fprintf(p.w, "\r%s [%s] %d/%d cycles (%3.0f%%) %s", p.what, bar, done, total, frac*100, time.Since(p.start).Round(time.Second))
+}
+
+func (p *progress) done() {
+	if p.w != nil {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/value"
+
+	"github.com/qmonit/qmonit/internal/derive"
+	"github.com/qmonit/qmonit/internal/enrich"
+	"github.com/qmonit/qmonit/internal/point"
+	"github.com/qmonit/qmonit/internal/store/tsdb"
+)
+
+// Metric names in the embedded store (DESIGN.md, "Names in each store").
+const (
+	metricJobs          = "qmonit_jobs"
+	metricQueueInfo     = "qmonit_queue_info"
+	metricCorecount     = "qmonit_queue_corecount"
+	metricCorepower     = "qmonit_queue_corepower"
+	metricDatadiskBytes = "qmonit_datadisk_bytes"
+	metricDatadiskFiles = "qmonit_datadisk_files"
+)
+
+// rollupMetric names the rollup series of a bucket size, and samplesMetric
+// the series holding how many raw samples each bucket had (coverage).
+func rollupMetric(size time.Duration) string {
+	if size == derive.Day {
+		return "qmonit_jobs:1d"
+	}
+	return "qmonit_jobs:1h"
+}
+
+func samplesMetric(size time.Duration) string {
+	if size == derive.Day {
+		return "qmonit_jobs_samples:1d"
+	}
+	return "qmonit_jobs_samples:1h"
+}
+
+// pointLabels returns the 21 tags of p as store labels.
+func pointLabels(p *point.Point) []tsdb.Label {
+	out := make([]tsdb.Label, 0, 4+point.NumAttrs)
+	p.EachTag(func(k, v string) { out = append(out, tsdb.Label{Name: k, Value: v}) })
+	return out
+}
+
+// staleSamples marks series that went stale, so queries stop returning them
+// at once instead of after the lookback window.
+func staleSamples(pts []point.Point) []tsdb.Sample {
+	out := make([]tsdb.Sample, 0, len(pts))
+	for i := range pts {
+		out = append(out, tsdb.Sample{Name: metricJobs, Labels: pointLabels(&pts[i]), T: pts[i].Time, V: math.Float64frombits(value.StaleNaN)})
+	}
+	return out
+}
+
+// queueSamples describes every queue of the cycle once: its attributes as
+// an info metric (with the datadisk it reads from), corecount and corepower.
+func queueSamples(t time.Time, pts []point.Point, ix *enrich.Index) []tsdb.Sample {
+	var out []tsdb.Sample
+	last := ""
+	for i := range pts {
+		p := &pts[i]
+		if p.Queue == last {
+			continue
+		}
+		last = p.Queue
+		q := tsdb.Label{Name: "panda_queue", Value: p.Queue}
+		info := []tsdb.Label{q}
+		for a, name := range point.AttrNames {
+			info = append(info, tsdb.Label{Name: name, Value: p.Attrs[a]})
+		}
+		cq, known := ix.Queue(p.Queue)
+		disk := ""
+		if known {
+			disk = firstDatadisk(cq.ReadLAN)
+		}
+		info = append(info, tsdb.Label{Name: "datadisk", Value: disk})
+		out = append(out, tsdb.Sample{Name: metricQueueInfo, Labels: info, T: t, V: 1})
+		out = append(out, tsdb.Sample{Name: metricCorepower, Labels: []tsdb.Label{q}, T: t, V: p.Corepower})
+		if known && cq.CoreCount != nil {
+			out = append(out, tsdb.Sample{Name: metricCorecount, Labels: []tsdb.Label{q}, T: t, V: *cq.CoreCount})
+		}
+	}
+	return out
+}
+
+// firstDatadisk is the first *DATADISK* RSE of a PQ's read_lan storages,
+// the seed's join between queues and datadisk occupancy.
+func firstDatadisk(readLAN []string) string {
+	for _, rse := range readLAN {
+		if strings.Contains(rse, "DATADISK") {
+			return rse
+		}
+	}
+	return ""
+}
+
+// rollupSamples turns complete buckets into store samples, split into new
+// buckets (appended) and re-rolled ones (replacing what was written).
+func (d *daemon) rollupSamples(rollups []derive.Rollup) (fresh, rerolled []tsdb.Sample) {
+	for _, r := range rollups {
+		p, ok := d.latest[r.Key]
+		if !ok {
+			continue
+		}
+		labels := pointLabels(&p)
+		s := []tsdb.Sample{
+			{Name: rollupMetric(r.Size), Labels: labels, T: r.Bucket.Start, V: r.Value()},
+			{Name: samplesMetric(r.Size), Labels: labels, T: r.Bucket.Start, V: float64(r.Bucket.Samples)},
+		}
+		rk := rollKey{r.Key, r.Size}
+		if done, ok := d.rolledUpTo[rk]; ok && !r.Bucket.Start.After(done) {
+			rerolled = append(rerolled, s...)
+			continue
+		}
+		d.rolledUpTo[rk] = r.Bucket.Start
+		fresh = append(fresh, s...)
+	}
+	return fresh, rerolled
+}
+
+// datadiskSamples writes the datadisk occupancy once per new dump.
+func (d *daemon) datadiskSamples(t time.Time) []tsdb.Sample {
+	fetched, ok := d.up.catalog.Held("datadisk")
+	if !ok || !fetched.After(d.datadiskSeen) {
+		return nil
+	}
+	d.datadiskSeen = fetched
+	var out []tsdb.Sample
+	for rse, u := range d.up.catalog.Datadisks() {
+		l := []tsdb.Label{{Name: "rse", Value: rse}}
+		out = append(out,
+			tsdb.Sample{Name: metricDatadiskBytes, Labels: l, T: t, V: float64(u.Bytes)},
+			tsdb.Sample{Name: metricDatadiskFiles, Labels: l, T: t, V: float64(u.Files)})
+	}
+	return out
+}
+
+// writeCycle writes one good cycle's points and everything derived from
+// them. The raw points go first, in one commit; a failure there loses
+// nothing already stored and is reported. Later steps log their failures
+// and the others still run.
+func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
+	t := res.Time
+	gone := d.absent.Observe(t, res.Points)
+	all := append(res.Points[:len(res.Points):len(res.Points)], gone.Zeros...)
+	if err := d.store.AppendPoints(ctx, all); err != nil {
+		d.metrics.writeErrors.WithLabelValues("store").Inc()
+		return err
+	}
+	d.metrics.pointsWritten.WithLabelValues("jobs").Add(float64(len(res.Points)))
+	d.metrics.pointsWritten.WithLabelValues("zero_filled").Add(float64(len(gone.Zeros)))
+	for i := range all {
+		d.latest[all[i].Key()] = all[i]
+	}
+	extra := append(queueSamples(t, res.Points, d.up.catalog.Index()), d.datadiskSamples(t)...)
+	extra = append(extra, staleSamples(gone.Stale)...)
+	d.pruneLatest(t)
+	d.metrics.pointsWritten.WithLabelValues("stale").Add(float64(len(gone.Stale)))
+
+	samples := derive.AppendSamples(nil, all)
+	rep := d.roller.Observe(t, samples)
+	fresh, rerolled := d.rollupSamples(rep.Rollups)
+	extra = append(extra, fresh...)
+	if err := d.store.Append(ctx, extra); err != nil {
+		d.metrics.writeErrors.WithLabelValues("store").Inc()
+		d.logger.Error("store append of metadata and rollups failed", "err", err)
+	}
+	if len(rerolled) > 0 {
+		if err := d.store.Replace(ctx, rerolled); err != nil {
+			d.metrics.writeErrors.WithLabelValues("store").Inc()
+			d.logger.Error("store replace of re-rolled buckets failed", "err", err)
+		}
+	}
+	d.metrics.pointsWritten.WithLabelValues("rollup").Add(float64(len(fresh) + len(rerolled)))
+	d.avg.Observe(t, samples)
+	if err := d.snap.Write(ctx, d.snapshotRows(all), t, time.Duration(d.cfg.StaleAfter)); err != nil {
+		d.metrics.writeErrors.WithLabelValues("snapshot").Inc()
+		d.logger.Error("snapshot write failed", "err", err)
+	}
+	return nil
+}
+
+// pruneLatest forgets the labels of series not written for longer than the
+// stale time plus the roller's late window: their last rollups are written
+// by then. It runs once per hour.
+func (d *daemon) pruneLatest(t time.Time) {
+	if t.Truncate(time.Hour) == d.prunedAt {
+		return
+	}
+	d.prunedAt = t.Truncate(time.Hour)
+	horizon := t.Add(-time.Duration(d.cfg.StaleAfter) - derive.DefaultLate - derive.Day)
+	for k, p := range d.latest {
+		if p.Time.Before(horizon) {
+			delete(d.latest, k)
+			delete(d.rolledUpTo, rollKey{k, derive.Hour})
+			delete(d.rolledUpTo, rollKey{k, derive.Day})
+		}
+	}
+}
