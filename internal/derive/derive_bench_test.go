@@ -78,7 +78,7 @@ func BenchmarkObserve25k(b *testing.B) {
 	a := loadedAverager(b, 10*time.Minute, keys, benchEnd)
 	held := heapBytes() - before
 	rng := rand.New(rand.NewPCG(1, 2))
-	var smp []Sample
+	smp := make([]Sample, 0, len(keys))
 	t := benchEnd
 	cycles := 0
 	b.ReportAllocs()
@@ -106,7 +106,7 @@ func BenchmarkCycle25k(b *testing.B) {
 			}
 			a := loadedAverager(b, iv, keys, benchEnd)
 			rng := rand.New(rand.NewPCG(5, 6))
-			var smp []Sample
+			smp := make([]Sample, 0, len(keys))
 			t := benchEnd
 			var sum float64
 			cycles := 0
@@ -159,7 +159,7 @@ func BenchmarkRoller25k(b *testing.B) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	before := heapBytes()
-	var smp []Sample
+	smp := make([]Sample, 0, len(keys))
 	t := benchEnd
 	for range 3 * 144 { // fill the rings: 3 days
 		t = t.Add(10 * time.Minute)

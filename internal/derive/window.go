@@ -10,7 +10,7 @@ import "time"
 //     (t-w, t].
 //   - Window7d: samples with time in [floor_1h(t) - 7d + 1h, t]: the current
 //     partial hour and the 167 complete hours before it. It is computed from
-//     hour and day buckets (Σ sums / Σ samples), which equals the raw mean.
+//     hour buckets (Σ sums / Σ samples), which equals the raw mean.
 //   - Window30d: samples with time in [floor_1d(t) - 30d + 1d, t]: the
 //     current partial day and the 29 complete days before it, from day
 //     buckets.
