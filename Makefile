@@ -1,4 +1,5 @@
 # qmonit: make targets. `make test` is the README's test command.
+SHELL     := /bin/bash
 GO        ?= go
 PKGS      ?= ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -18,7 +19,7 @@ build:
 # that need a real server skip, saying why, when it is not running.
 test:
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -v $(PKGS) | grep -Ev "^(=== (RUN|PAUSE|CONT|NAME)|    --- PASS|--- PASS)" ; exit $${PIPESTATUS[0]}
 
 test-short:
 	$(GO) test -race -short $(PKGS)

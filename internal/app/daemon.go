@@ -42,6 +42,7 @@ type daemon struct {
 	rolledUpTo   map[rollKey]time.Time     // newest bucket start written per series and size
 	datadiskSeen time.Time                 // fetch time of the datadisk dump last written
 	prunedAt     time.Time                 // hour of the last pruneLatest
+	retainedAt   time.Time                 // hour of the last applyRetention
 
 	status atomic.Pointer[Status]
 	ready  atomic.Bool

@@ -107,12 +107,17 @@ func TestServeCyclesWriteStoreRollupsAndSnapshot(t *testing.T) {
 	if len(byCloud) < 3 {
 		t.Fatalf("sum by cloud: %v", byCloud)
 	}
-	// Rollups are stamped at their bucket's start.
-	hourly := apiQuery(t, h, `count(qmonit_jobs:1h{job_status="running"})`, day0)
+	// Rollups are stamped at their bucket's end: 01:00 holds 00:00-01:00.
+	hourly := apiQuery(t, h, `count(qmonit_jobs:1h{job_status="running"})`, day0.Add(time.Hour))
 	if len(hourly) != 1 {
 		t.Fatalf("no hourly rollups: %v", hourly)
 	}
-	samples := apiQuery(t, h, `max(qmonit_jobs_samples:1h)`, day0)
+	samples := apiQuery(t, h, `max(qmonit_jobs_samples:1h)`, day0.Add(time.Hour))
+	// Within the hour after its stamp a rollup is still found (lookback of
+	// one bucket), as dashboards with unaligned steps need.
+	if late := apiQuery(t, h, `count(qmonit_jobs:1h{job_status="running"})`, day0.Add(time.Hour+50*time.Minute)); len(late) != 1 {
+		t.Errorf("hourly rollup not found 50 minutes after its stamp: %v", late)
+	}
 	if v := samples[0]["value"].([]any)[1]; v != "6" {
 		t.Errorf("hourly bucket samples = %v, want 6", v)
 	}
@@ -253,5 +258,20 @@ func copyDir(t *testing.T, src, dst string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRetentionDeletesOldRaw(t *testing.T) {
+	g, cfg := newDaemonEnv(t, 20, t.TempDir())
+	cfg.Storage.Retention.Raw = config.Duration(2 * time.Hour)
+	d := openTestDaemon(t, cfg, day0)
+	defer d.close()
+	last := runCycles(t, d, g, day0, 19) // 00:00 .. 03:00
+	h := d.handler()
+	old := apiQuery(t, h, `count(qmonit_jobs @ `+itoa(day0.Unix())+`)`, last)
+	recent := apiQuery(t, h, `count(qmonit_jobs)`, last)
+	hourly := apiQuery(t, h, `count(qmonit_jobs:1h @ `+itoa(day0.Add(time.Hour).Unix())+`)`, last)
+	if len(old) != 0 || len(recent) != 1 || len(hourly) != 1 {
+		t.Fatalf("after retention: raw at 00:00 %v (want none), raw now %v, hourly rollup %v", old, recent, hourly)
 	}
 }

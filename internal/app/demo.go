@@ -110,7 +110,9 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 }
 
 // historyCycles yields one simulated cycle after another: the points, and
-// the hourly and daily rollups that complete with it.
+// the hourly and daily rollups that complete with it. Cycles are generated
+// one step ahead in their own goroutine, so generation overlaps the store's
+// writes; each cycle owns its slices.
 func historyCycles(grid *sim.Grid, ix *enrich.Index, start time.Time, n int, interval time.Duration) iter.Seq2[tsdb.Cycle, error] {
 	return func(yield func(tsdb.Cycle, error) bool) {
 		roller, err := derive.NewRoller(derive.Config{Interval: interval})
@@ -118,51 +120,81 @@ func historyCycles(grid *sim.Grid, ix *enrich.Index, start time.Time, n int, int
 			yield(tsdb.Cycle{}, err)
 			return
 		}
-		latest := map[point.Key]*point.Point{}
-		var samples []derive.Sample
-		var out []tsdb.Sample
-		for i := range n {
-			t := start.Add(time.Duration(i) * interval)
-			res := enrich.Enrich(statsFromMap(grid.Stats(t, int(interval/time.Minute))), ix, t, interval)
-			for j := range res.Points {
-				latest[res.Points[j].Key()] = &res.Points[j]
-			}
-			samples = derive.AppendSamples(samples[:0], res.Points)
-			rep := roller.Observe(t, samples)
-			out = out[:0]
-			for _, r := range rep.Rollups {
-				if p := latest[r.Key]; p != nil {
-					l := pointLabels(p)
-					out = append(out,
-						tsdb.Sample{Name: rollupMetric(r.Size), Labels: l, T: r.Bucket.Start, V: r.Value()},
-						tsdb.Sample{Name: samplesMetric(r.Size), Labels: l, T: r.Bucket.Start, V: float64(r.Bucket.Samples)})
+		ch := make(chan tsdb.Cycle, 2)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			defer close(ch)
+			gen := historyGen{grid: grid, ix: ix, roller: roller, interval: interval, latest: map[point.Key]*point.Point{}}
+			for i := range n {
+				select {
+				case ch <- gen.cycle(start.Add(time.Duration(i) * interval)):
+				case <-stop:
+					return
 				}
 			}
-			out = append(out, queueSamples(t, res.Points, ix)...)
-			if !yield(tsdb.Cycle{Points: res.Points, Samples: out}, nil) {
+		}()
+		for c := range ch {
+			if !yield(c, nil) {
 				return
 			}
 		}
 	}
 }
 
-// statsFromMap turns the simulator's nested map into a decoded answer.
+// historyGen builds history cycles; it is owned by one goroutine.
+type historyGen struct {
+	grid     *sim.Grid
+	ix       *enrich.Index
+	roller   *derive.Roller
+	interval time.Duration
+	latest   map[point.Key]*point.Point
+	samples  []derive.Sample
+}
+
+func (g *historyGen) cycle(t time.Time) tsdb.Cycle {
+	res := enrich.Enrich(statsFromMap(g.grid.Stats(t, int(g.interval/time.Minute))), g.ix, t, g.interval)
+	for j := range res.Points {
+		g.latest[res.Points[j].Key()] = &res.Points[j]
+	}
+	g.samples = derive.AppendSamples(g.samples[:0], res.Points)
+	rep := g.roller.Observe(t, g.samples)
+	var out []tsdb.Sample
+	for _, r := range rep.Rollups {
+		if p := g.latest[r.Key]; p != nil {
+			out = append(out, rollupStoreSamples(pointLabels(p), r)...)
+		}
+	}
+	out = append(out, queueSamples(t, res.Points, g.ix)...)
+	return tsdb.Cycle{Points: res.Points, Samples: out}
+}
+
+// statsFromMap turns the simulator's nested map into a decoded answer,
+// entries sorted by (queue, label, resource, status).
 func statsFromMap(m map[string]map[string]map[string]map[string]int64) panda.Stats {
-	var st panda.Stats
-	st.Queues = len(m)
-	for q, labels := range m {
-		for l, res := range labels {
-			for r, states := range res {
-				for s, n := range states {
-					st.Entries = append(st.Entries, panda.Entry{Queue: q, Label: l, Resource: r, Status: s, Count: n})
+	st := panda.Stats{Queues: len(m)}
+	for _, q := range sortedKeys(m) {
+		labels := m[q]
+		for _, l := range sortedKeys(labels) {
+			res := labels[l]
+			for _, r := range sortedKeys(res) {
+				states := res[r]
+				for _, s := range sortedKeys(states) {
+					st.Entries = append(st.Entries, panda.Entry{Queue: q, Label: l, Resource: r, Status: s, Count: states[s]})
 				}
 			}
 		}
 	}
-	slices.SortFunc(st.Entries, func(a, b panda.Entry) int {
-		return strings.Compare(a.Queue+"\x00"+a.Label+"\x00"+a.Resource+"\x00"+a.Status, b.Queue+"\x00"+b.Label+"\x00"+b.Resource+"\x00"+b.Status)
-	})
 	return st
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // progress draws a one-line progress bar on a terminal-like writer.

@@ -47,7 +47,7 @@ func (d *daemon) rebuild(ctx context.Context, now time.Time) error {
 		rep := d.roller.Observe(c.t, c.samples)
 		for _, r := range rep.Rollups {
 			rk := rollKey{r.Key, r.Size}
-			if loaded[rk][r.Bucket.Start.UnixMilli()] {
+			if loaded[rk][r.Bucket.Start.Add(r.Size).UnixMilli()] {
 				d.rolledUpTo[rk] = maxTime(d.rolledUpTo[rk], r.Bucket.Start)
 				continue
 			}
@@ -103,7 +103,8 @@ func (d *daemon) loadBuckets(ctx context.Context, size time.Duration, from, to t
 			if !derive.IsFinal(k.Status) {
 				sum *= float64(samples)
 			}
-			b := derive.Bucket{Start: time.UnixMilli(t).UTC(), Sum: sum, Samples: samples}
+			// Stored at the bucket's end (see rollupStoreSamples).
+			b := derive.Bucket{Start: time.UnixMilli(t).UTC().Add(-size), Sum: sum, Samples: samples}
 			if err := d.avg.LoadBucket(k, size, b); err != nil {
 				return err
 			}

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/qmonit/qmonit/internal/config"
 	"github.com/qmonit/qmonit/internal/promapi"
@@ -86,7 +88,10 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		select {
 		case err := <-errc:
 			return fmt.Errorf("http server: %w", err)
-		case <-cycles:
+		case err := <-cycles:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				o.Logger.Error("cycle runner stopped", "err", err)
+			}
 			done = true
 		case <-o.Reload:
 			d.reload(o.LoadConfig)
@@ -171,7 +176,8 @@ func (d *daemon) handler() http.Handler {
 
 func (d *daemon) newHandler() http.Handler {
 	mux := http.NewServeMux()
-	api := promapi.New(d.store.Queryable(), d.store.Engine(), promapi.Options{Version: Version}, d.logger.With("component", "api"))
+	api := promapi.New(d.store.Queryable(), d.store.Engine(), promapi.Options{Version: Version, LookbackFor: rollupLookback},
+		d.logger.With("component", "api"))
 	d.reg.MustRegister(api.Collector())
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))
@@ -186,4 +192,32 @@ func (d *daemon) newHandler() http.Handler {
 		_, _ = fmt.Fprintln(w, "qmonit is ready.")
 	})
 	return mux
+}
+
+// rollupLookback gives queries that read rollups a lookback of one bucket,
+// so an hourly (daily) rollup is found at any time within its hour (day),
+// at whatever step a dashboard asks. Raw series keep the store's lookback,
+// so a failed cycle stays a visible gap.
+func rollupLookback(expr parser.Expr) time.Duration {
+	var d time.Duration
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		name := vs.Name
+		for _, m := range vs.LabelMatchers {
+			if m.Name == "__name__" {
+				name = m.Value
+			}
+		}
+		switch {
+		case strings.HasSuffix(name, ":1d"):
+			d = max(d, 24*time.Hour)
+		case strings.HasSuffix(name, ":1h"):
+			d = max(d, time.Hour)
+		}
+		return nil
+	})
+	return d
 }

@@ -99,6 +99,19 @@ func firstDatadisk(readLAN []string) string {
 	return ""
 }
 
+// rollupStoreSamples are the two store samples of a rollup: its value and
+// its sample count. They are stamped at the bucket's end, when it is
+// complete, as a Prometheus recording rule would be: qmonit_jobs:1h at
+// 11:00 is the 10:00-11:00 bucket. Writes then stay in time order, live and
+// in backfill.
+func rollupStoreSamples(labels []tsdb.Label, r derive.Rollup) []tsdb.Sample {
+	end := r.Bucket.Start.Add(r.Size)
+	return []tsdb.Sample{
+		{Name: rollupMetric(r.Size), Labels: labels, T: end, V: r.Value()},
+		{Name: samplesMetric(r.Size), Labels: labels, T: end, V: float64(r.Bucket.Samples)},
+	}
+}
+
 // rollupSamples turns complete buckets into store samples, split into new
 // buckets (appended) and re-rolled ones (replacing what was written).
 func (d *daemon) rollupSamples(rollups []derive.Rollup) (fresh, rerolled []tsdb.Sample) {
@@ -107,11 +120,7 @@ func (d *daemon) rollupSamples(rollups []derive.Rollup) (fresh, rerolled []tsdb.
 		if !ok {
 			continue
 		}
-		labels := pointLabels(&p)
-		s := []tsdb.Sample{
-			{Name: rollupMetric(r.Size), Labels: labels, T: r.Bucket.Start, V: r.Value()},
-			{Name: samplesMetric(r.Size), Labels: labels, T: r.Bucket.Start, V: float64(r.Bucket.Samples)},
-		}
+		s := rollupStoreSamples(pointLabels(&p), r)
 		rk := rollKey{r.Key, r.Size}
 		if done, ok := d.rolledUpTo[rk]; ok && !r.Bucket.Start.After(done) {
 			rerolled = append(rerolled, s...)
@@ -178,6 +187,7 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 	}
 	d.metrics.pointsWritten.WithLabelValues("rollup").Add(float64(len(fresh) + len(rerolled)))
 	d.avg.Observe(t, samples)
+	d.applyRetention(ctx, t)
 	if err := d.snap.Write(ctx, d.snapshotRows(all), t, time.Duration(d.cfg.StaleAfter)); err != nil {
 		d.metrics.writeErrors.WithLabelValues("snapshot").Inc()
 		d.logger.Error("snapshot write failed", "err", err)
@@ -189,7 +199,7 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 // stale time plus the roller's late window: their last rollups are written
 // by then. It runs once per hour.
 func (d *daemon) pruneLatest(t time.Time) {
-	if t.Truncate(time.Hour) == d.prunedAt {
+	if t.Truncate(time.Hour).Equal(d.prunedAt) {
 		return
 	}
 	d.prunedAt = t.Truncate(time.Hour)
@@ -199,6 +209,35 @@ func (d *daemon) pruneLatest(t time.Time) {
 			delete(d.latest, k)
 			delete(d.rolledUpTo, rollKey{k, derive.Hour})
 			delete(d.rolledUpTo, rollKey{k, derive.Day})
+		}
+	}
+}
+
+// retention is which metrics each retention setting covers; qmonit_jobs:1d
+// lives as long as the store itself (storage.retention.daily).
+var retention = []struct {
+	metrics []string
+	keep    func(*daemon) time.Duration
+}{
+	{[]string{metricJobs, metricQueueInfo, metricCorecount, metricCorepower},
+		func(d *daemon) time.Duration { return time.Duration(d.cfg.Storage.Retention.Raw) }},
+	{[]string{"qmonit_jobs:1h", "qmonit_jobs_samples:1h", metricDatadiskBytes, metricDatadiskFiles},
+		func(d *daemon) time.Duration { return time.Duration(d.cfg.Storage.Retention.Hourly) }},
+}
+
+// applyRetention deletes data past each metric's retention, once an hour.
+func (d *daemon) applyRetention(ctx context.Context, t time.Time) {
+	if t.Truncate(time.Hour).Equal(d.retainedAt) {
+		return
+	}
+	d.retainedAt = t.Truncate(time.Hour)
+	for _, r := range retention {
+		before := t.Add(-r.keep(d))
+		for _, m := range r.metrics {
+			if err := d.store.DeleteBefore(ctx, before, tsdb.NameMatcher(m)); err != nil {
+				d.metrics.writeErrors.WithLabelValues("retention").Inc()
+				d.logger.Error("retention delete failed", "metric", m, "before", before.Format(time.RFC3339), "err", err)
+			}
 		}
 	}
 }

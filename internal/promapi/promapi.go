@@ -50,6 +50,11 @@ type Options struct {
 	// not set the lookback_delta parameter; zero leaves the engine's default.
 	// Series and label endpoints default to all time, as in Prometheus.
 	LookbackDelta time.Duration
+	// LookbackFor, when set, picks the lookback delta of a query that does
+	// not set the lookback_delta parameter, from its parsed expression; 0
+	// keeps LookbackDelta. qmonit uses it so series written once per hour or
+	// day (rollups) are found between their samples.
+	LookbackFor func(expr parser.Expr) time.Duration
 }
 
 // API serves the Prometheus-compatible endpoints. Its handlers are safe for

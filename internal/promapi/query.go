@@ -127,6 +127,12 @@ func (a *API) queryContext(r *http.Request) (context.Context, context.CancelFunc
 			return nil, nil, nil, badData(fmt.Errorf("error parsing lookback delta duration: %w", err))
 		}
 		lookback = d
+	} else if a.opts.LookbackFor != nil {
+		if expr, err := a.parser.ParseExpr(r.Form.Get("query")); err == nil {
+			if d := a.opts.LookbackFor(expr); d > 0 {
+				lookback = d
+			}
+		}
 	}
 	opts := promql.NewPrometheusQueryOpts(r.Form.Get("stats") == "all", lookback, nil)
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)

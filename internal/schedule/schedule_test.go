@@ -66,7 +66,9 @@ func TestRunAlignedNeverOverlapping(t *testing.T) {
 		}()
 		time.Sleep(61 * time.Minute)
 		cancel()
-		<-done
+		if err := <-done; err == nil {
+			t.Error("Run returned nil after cancel, want the context's error")
+		}
 		if overlaps != 0 {
 			t.Errorf("%d overlapping cycles", overlaps)
 		}

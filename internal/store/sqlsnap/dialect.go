@@ -10,10 +10,9 @@ import (
 // quoting, placeholders and the upsert clause. Every SQL string is built
 // from these and from the fixed column list, never from values.
 type dialect struct {
-	name      string
-	quote     byte
-	types     map[kind]string
-	tableOpts string // appended to CREATE TABLE (MySQL: charset and collation)
+	name  string
+	quote byte
+	types map[kind]string
 }
 
 var dialects = map[string]*dialect{

@@ -13,7 +13,8 @@ import (
 
 // Cycle is one cycle's worth of history for Backfill: its points (written
 // as qmonit_jobs at each point's Time) and any other samples (rollups,
-// queue metadata). Backfill reads the slices only while handling the cycle;
+// queue metadata). Samples are written first, in order, then the points,
+// so samples may reach back into the block before the points' one. Backfill reads the slices only while handling the cycle;
 // the producer may reuse them for the next one.
 type Cycle struct {
 	Points  []point.Point
@@ -65,7 +66,7 @@ func (s *Store) Backfill(ctx context.Context, total int, cycles iter.Seq2[Cycle,
 	if s.closed {
 		return ErrClosed
 	}
-	n, err := s.install(ctx, staging)
+	n, err := s.install(context.WithoutCancel(ctx), staging) // all blocks or an error naming the one that failed
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
 	}
@@ -99,12 +100,6 @@ func (s *Store) fillBlocks(ctx context.Context, sink *blockSink, cycles iter.Seq
 }
 
 func fillCycle(sink *blockSink, points *pointRefs, samples *sampleRefs, c Cycle) error {
-	for i := range c.Points {
-		p := &c.Points[i]
-		if err := sink.add(&points.get(i, p, 0).seriesRef, p.Time.UnixMilli(), float64(p.Jobs)); err != nil {
-			return err
-		}
-	}
 	samples.begin(c.Samples)
 	for i := range c.Samples {
 		sm := &c.Samples[i]
@@ -116,6 +111,15 @@ func fillCycle(sink *blockSink, points *pointRefs, samples *sampleRefs, c Cycle)
 			return err
 		}
 		if err := sink.add(&e.seriesRef, sm.T.UnixMilli(), sm.V); err != nil {
+			return err
+		}
+	}
+	// Points after samples: a cycle's samples may belong to the block
+	// before its points' (rollups are stamped at their bucket's start and
+	// reported when the bucket ends, a day later for daily ones).
+	for i := range c.Points {
+		p := &c.Points[i]
+		if err := sink.add(&points.get(i, p, 0).seriesRef, p.Time.UnixMilli(), float64(p.Jobs)); err != nil {
 			return err
 		}
 	}

@@ -65,14 +65,7 @@ func TestBackfillThenLive(t *testing.T) {
 	appendCycles(t, s, g, 6, 7)
 
 	// A value in a backfilled block can be replaced too.
-	sm := Sample{Name: MetricJobs, T: at(-2 * day), V: -1, Labels: []Label{
-		{"panda_queue", "Q0000_CA"}, {"prod_source", "managed"}, {"resource", "SCORE"}, {"job_status", "running"},
-		{"atlas_site", "SITE000"}, {"cloud", "CA"}, {"tier", "0"}, {"type", "production"},
-	}}
-	for _, name := range []string{"country", "site_state", "pilot_manager", "pilot_version", "harvester", "workflow",
-		"container_type", "federation", "frontier", "nucleus", "fts_server", "pledge_type", "resource_type"} {
-		sm.Labels = append(sm.Labels, Label{name, "No value"})
-	}
+	sm := jobsSample(g.cycle(-2 * day)[0], -1)
 	if err := s.Replace(t.Context(), []Sample{sm}); err != nil {
 		t.Fatal(err)
 	}
@@ -177,4 +170,57 @@ func TestDeleteBefore(t *testing.T) {
 	if v := instant(t, s, `count({__name__=~".+"})`, at(2)); len(v) != 0 {
 		t.Errorf("after deleting everything: %v", v)
 	}
+}
+
+func TestHeadCompactionAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGrid(4)
+	appendCycles(t, s, g, 0, 3*day)
+	if err := s.db.Compact(t.Context()); err != nil { // the head spans 3 days: persist the oldest
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Blocks == 0 || st.HeadMinTime.Before(at(day)) {
+		t.Fatalf("Stats() after compaction = %+v; want blocks and a head starting after day 1", st)
+	}
+	inBlock := g.cycle(10)[0] // Q0000_CA managed SCORE running
+	inHead := g.cycle(3*day - 2)[0]
+	if err := s.Replace(t.Context(), []Sample{jobsSample(inBlock, 1000)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Replace(t.Context(), []Sample{jobsSample(inHead, 2000)}); err != nil {
+		t.Fatal(err)
+	}
+	want := func(c int) map[string]float64 {
+		w := g.running(c)
+		switch c {
+		case 10:
+			w["CA"] += 1000 - float64(inBlock.Jobs)
+		case 3*day - 2:
+			w["CA"] += 2000 - float64(inHead.Jobs)
+		}
+		return w
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, c := range []int{0, 10, day, 2*day + 7, 3*day - 2, 3*day - 1} {
+			got := byLabel(instant(t, s, `sum by (cloud) (qmonit_jobs{job_status="running"})`, at(c)), "cloud")
+			if w := want(c); !maps.Equal(got, w) {
+				t.Errorf("%s: cycle %d = %v; want %v", step, c, got, w)
+			}
+		}
+	}
+	check("before restart")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(dir, Options{}, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check("after restart")
+	appendCycles(t, s, g, 3*day, 3*day+1)
 }

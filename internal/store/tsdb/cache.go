@@ -2,6 +2,7 @@ package tsdb
 
 import (
 	"fmt"
+	"github.com/prometheus/common/model"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -120,7 +121,7 @@ func attrsOf(p *point.Point) point.Attrs {
 // pointLabels builds qmonit_jobs{all 21 tags} for p.
 func pointLabels(b *labels.ScratchBuilder, p *point.Point) labels.Labels {
 	b.Reset()
-	b.Add(labels.MetricName, MetricJobs)
+	b.Add(model.MetricNameLabel, MetricJobs)
 	p.EachTag(func(k, v string) {
 		if v != "" {
 			b.Add(k, cleanValue(v))
@@ -234,12 +235,12 @@ func sampleLabels(b *labels.ScratchBuilder, name string, ls []Label) (labels.Lab
 		return labels.EmptyLabels(), fmt.Errorf("sample %v: empty metric name", ls)
 	}
 	b.Reset()
-	b.Add(labels.MetricName, name)
+	b.Add(model.MetricNameLabel, name)
 	for _, l := range ls {
 		switch {
 		case l.Name == "" || !utf8.ValidString(l.Name):
 			return labels.EmptyLabels(), fmt.Errorf("sample %q: invalid label name %q", name, l.Name)
-		case l.Name == labels.MetricName:
+		case l.Name == model.MetricNameLabel:
 			return labels.EmptyLabels(), fmt.Errorf("sample %q: label %q: set Sample.Name instead", name, l.Name)
 		case l.Value != "":
 			b.Add(l.Name, cleanValue(l.Value))

@@ -94,6 +94,15 @@ func (g *grid) cycles(from, to int) iter.Seq2[Cycle, error] {
 	}
 }
 
+// jobsSample is p as a generic qmonit_jobs sample with value v.
+func jobsSample(p point.Point, v float64) Sample {
+	sm := Sample{Name: MetricJobs, T: p.Time, V: v}
+	for _, tag := range p.Tags() {
+		sm.Labels = append(sm.Labels, Label{tag.Key, tag.Value})
+	}
+	return sm
+}
+
 func at(c int) time.Time { return base.Add(time.Duration(c) * 10 * time.Minute) }
 
 func openTest(tb testing.TB, dir string) *Store {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/common/model"
 	"io/fs"
 	"iter"
 	"math"
@@ -38,7 +39,7 @@ func (s *Series) Get(name string) string {
 
 // NameMatcher matches the series of one metric.
 func NameMatcher(name string) *labels.Matcher {
-	return labels.MustNewMatcher(labels.MatchEqual, labels.MetricName, name)
+	return labels.MustNewMatcher(labels.MatchEqual, model.MetricNameLabel, name)
 }
 
 // Select yields every series matching all matchers that has samples in
@@ -46,15 +47,22 @@ func NameMatcher(name string) *labels.Matcher {
 // so memory holds one series. It is meant for rebuilding state after a
 // restart (moving averages, the absent tracker). Iteration stops at the
 // first error, which is yielded with an empty Series. Safe for concurrent
-// use with writes; the data is a consistent snapshot per series.
+// use with writes; the data is a consistent snapshot per series. Close
+// waits for a running iteration: do not call it from the loop body.
 func (s *Store) Select(ctx context.Context, mint, maxt time.Time, matchers ...*labels.Matcher) iter.Seq2[Series, error] {
 	return func(yield func(Series, error) bool) {
 		if len(matchers) == 0 {
 			yield(Series{}, errors.New("select: no matchers"))
 			return
 		}
+		s.life.RLock()
+		defer s.life.RUnlock()
+		if s.closed {
+			yield(Series{}, ErrClosed)
+			return
+		}
 		lo, hi := mint.UnixMilli(), maxt.UnixMilli()
-		q, err := s.db.Querier(lo, hi)
+		q, err := s.Queryable().Querier(lo, hi)
 		if err != nil {
 			yield(Series{}, fmt.Errorf("select: %w", err))
 			return
@@ -126,10 +134,15 @@ type Stats struct {
 	DiskBytes    int64 // every file under the directory: blocks, WAL, head chunks
 }
 
-// Stats returns the store's current size. It walks the head's chunks
-// (milliseconds for qmonit's ~100k series); call it at scrape or page
-// rate, not per sample.
+// Stats returns the store's current size, or zero Stats once closed. It
+// walks the head's chunks (milliseconds for qmonit's ~100k series); call it
+// at scrape or page rate, not per sample.
 func (s *Store) Stats() Stats {
+	s.life.RLock()
+	defer s.life.RUnlock()
+	if s.closed {
+		return Stats{}
+	}
 	h := s.db.Head()
 	st := Stats{HeadSeries: h.NumSeries()}
 	if mint, maxt := h.MinTime(), h.MaxTime(); mint != math.MaxInt64 && maxt != math.MinInt64 {

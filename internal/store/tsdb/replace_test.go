@@ -128,3 +128,32 @@ func TestReplaceErrors(t *testing.T) {
 		t.Error("Replace(no time) = nil error")
 	}
 }
+
+// TestQueryNearReplacedValues guards against a panic in the library: a
+// query whose range ends before a tombstone, inside the same chunk, made
+// tombstones.Intervals.Add index out of range (see queryable).
+func TestQueryNearReplacedValues(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	g := newGrid(2)
+	appendCycles(t, s, g, 0, 12)
+	if err := s.Replace(t.Context(), []Sample{jobsSample(g.cycle(9)[0], 500)}); err != nil {
+		t.Fatal(err)
+	}
+	const q = `sum(qmonit_jobs{panda_queue="Q0000_CA"})`
+	for _, c := range []int{3, 8, 9, 10} {
+		if v := instant(t, s, q, at(c)); len(v) != 1 {
+			t.Errorf("instant at cycle %d = %v", c, v)
+		}
+	}
+	if m := rangeQuery(t, s, q, at(2), at(7), 10*time.Minute); len(m) != 1 || len(m[0].Floats) != 6 {
+		t.Errorf("range before the replaced value = %v", m)
+	}
+	for sr, err := range s.Select(t.Context(), at(2), at(7), NameMatcher(MetricJobs)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sr.T) != 6 {
+			t.Errorf("Select %v: %d samples; want 6 (cycles 2..7)", sr.Labels, len(sr.T))
+		}
+	}
+}

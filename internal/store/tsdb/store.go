@@ -16,7 +16,12 @@
 //     tsdb.NewBlockWriter in a staging directory, marked "from out of order"
 //     (so the head never treats them as a reason to drop its WAL on restart)
 //     and moved into place; see Backfill and Replace.
-//   - There is no downsampling inside: qmonit writes its rollups itself.
+//   - The WAL is snappy-compressed; a crash loses at most the write that was
+//     being committed.
+//   - Queries never ask the library to trim chunks to their range: trimming
+//     panics in v0.316.0 next to a deleted sample (see queryable).
+//   - There is no downsampling inside: qmonit writes its rollups itself and
+//     reads them with RollupQueryOpts.
 //
 // Concurrency: every method of Store is safe for concurrent use. Writes
 // (AppendPoints, Append, Replace, DeleteBefore and the last step of Backfill)
@@ -144,6 +149,10 @@ type Store struct {
 	db     *tsdb.DB
 	engine *promql.Engine
 
+	// life is held shared by Select and Stats while they read the DB, and
+	// exclusively by Close, so those never read a closed DB.
+	life sync.RWMutex
+
 	mu        sync.Mutex // serialises writes and guards the fields below
 	closed    bool
 	points    pointRefs
@@ -235,11 +244,14 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// Close flushes and closes the store. Queries must have finished: the
-// Queryable and Engine must not be used afterwards. Close is idempotent.
+// Close flushes and closes the store. It waits for running Select
+// iterations and Stats calls; queries through Queryable and Engine must
+// have finished and must not start afterwards. Close is idempotent.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.life.Lock()
+	defer s.life.Unlock()
 	if s.closed {
 		return nil
 	}
@@ -255,8 +267,9 @@ func (s *Store) Close() error {
 
 // Queryable returns the store as a Prometheus Queryable (for promapi and the
 // Engine). It is safe for concurrent use until Close. Queriers it returns
-// must be closed by the caller.
-func (s *Store) Queryable() storage.Queryable { return s.db }
+// must be closed by the caller. Series may carry samples outside the
+// querier's range (see queryable); PromQL ignores them.
+func (s *Store) Queryable() storage.Queryable { return queryable{s.db} }
 
 // Engine returns the PromQL engine configured for this store: LookbackDelta
 // max(2 × interval, 20m), QueryTimeout, MaxSamples, the @ modifier and

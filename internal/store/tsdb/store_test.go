@@ -197,6 +197,14 @@ func TestCleanRestartAndStats(t *testing.T) {
 	if err := s.AppendPoints(t.Context(), g.cycle(3)); !errors.Is(err, ErrClosed) {
 		t.Errorf("AppendPoints after Close = %v; want ErrClosed", err)
 	}
+	if st := s.Stats(); st != (Stats{}) {
+		t.Errorf("Stats after Close = %+v; want zero", st)
+	}
+	for _, err := range s.Select(t.Context(), base, at(3), NameMatcher(MetricJobs)) {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Select after Close = %v; want ErrClosed", err)
+		}
+	}
 	var logs logBuffer
 	s2, err := Open(dir, Options{}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
