@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -195,7 +196,20 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// defaultMemoryLimit is the Go runtime's soft memory limit for the daemon
+// unless GOMEMLIMIT is set: the live heap at the default grid is ~400 MB,
+// and the limit makes the collector return backfill and rebuild garbage
+// before resident memory passes 1 GiB.
+const defaultMemoryLimit = 900 << 20
+
+func setMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+}
+
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	setMemoryLimit()
 	fs := newFlags("serve", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	listen := fs.String("listen", "", "HTTP listen address (overrides listen / QMONIT_LISTEN)")
@@ -233,6 +247,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	setMemoryLimit()
 	fs := newFlags("demo", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "HTTP listen address")
 	dataDir := fs.String("data-dir", "", "data directory (default: a temporary one, removed at exit)")
