@@ -99,7 +99,7 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	d.reg.MustRegister(storeCollector{d.store})
+	d.reg.MustRegister(storeCollector{d.store}, catalogCollector{d})
 	if d.snap, err = sqlsnap.Open(ctx, cfg.Snapshot.DSN.Reveal(), cfg.DataDir, logger.With("component", "snapshot")); err != nil {
 		return nil, fmt.Errorf("open snapshot: %w", err)
 	}
@@ -147,4 +147,18 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.s.Stats()
 	ch <- prometheus.MustNewConstMetric(storeBytesDesc, prometheus.GaugeValue, float64(st.DiskBytes))
 	ch <- prometheus.MustNewConstMetric(storeSeriesDesc, prometheus.GaugeValue, float64(st.HeadSeries))
+}
+
+// catalogCollector exports the age of every catalog dump held.
+type catalogCollector struct{ d *daemon }
+
+var catalogAgeDesc = prometheus.NewDesc("qmonit_catalog_age_seconds",
+	"Age of the catalog copy in use, per dump (grows while its source fails).", []string{"dump"}, nil)
+
+func (c catalogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- catalogAgeDesc }
+
+func (c catalogCollector) Collect(ch chan<- prometheus.Metric) {
+	for name, age := range c.d.up.catalog.Ages(time.Now()) {
+		ch <- prometheus.MustNewConstMetric(catalogAgeDesc, prometheus.GaugeValue, age.Seconds(), name)
+	}
 }

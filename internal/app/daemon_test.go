@@ -144,8 +144,14 @@ func TestServeCyclesWriteStoreRollupsAndSnapshot(t *testing.T) {
 		if rec.Code != 200 {
 			t.Errorf("%s: %d", path, rec.Code)
 		}
-		if path == "/metrics" && !strings.Contains(rec.Body.String(), `qmonit_cycles_total{result="ok"} 8`) {
-			t.Errorf("/metrics lacks the cycle count")
+		if path != "/metrics" {
+			continue
+		}
+		for _, want := range []string{`qmonit_cycles_total{result="ok"} 8`, `qmonit_catalog_age_seconds{dump="cric_pandaqueue"}`,
+			`qmonit_source_up{source="panda"} 1`, `qmonit_store_size_bytes`, `qmonit_points_written_total{kind="jobs"}`} {
+			if !strings.Contains(rec.Body.String(), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
 	}
 }
