@@ -281,3 +281,33 @@ func TestRetentionDeletesOldRaw(t *testing.T) {
 		t.Fatalf("after retention: raw at 00:00 %v (want none), raw now %v, hourly rollup %v", old, recent, hourly)
 	}
 }
+
+func TestReloadKeepsOldConfigOnError(t *testing.T) {
+	_, cfg := newDaemonEnv(t, 20, t.TempDir())
+	d := openTestDaemon(t, cfg, day0)
+	defer d.close()
+	old := d.up
+	d.reload(func() (*config.Config, error) { return nil, os.ErrNotExist })
+	if d.up != old || gaugeValue(t, d, "qmonit_config_last_reload_successful") != 0 {
+		t.Fatal("a failed reload replaced the upstreams or did not set the gauge to 0")
+	}
+	d.reload(func() (*config.Config, error) { return cfg, nil })
+	if d.up == old || gaugeValue(t, d, "qmonit_config_last_reload_successful") != 1 {
+		t.Fatal("a good reload did not take effect")
+	}
+}
+
+func gaugeValue(t *testing.T, d *daemon, name string) float64 {
+	t.Helper()
+	mfs, err := d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("metric %s not found", name)
+	return 0
+}
