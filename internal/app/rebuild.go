@@ -39,11 +39,7 @@ func (d *daemon) rebuild(ctx context.Context, now time.Time) error {
 	// Feed today's cycles to the roller so the current hour and day roll up
 	// complete; write what is not in the store (lost in a crash).
 	var missing []tsdb.Sample
-	dayStart := derive.BucketStart(now, derive.Day)
 	for _, c := range cycles {
-		if c.t.Before(dayStart) {
-			continue
-		}
 		rep := d.roller.Observe(c.t, c.samples)
 		for _, r := range rep.Rollups {
 			rk := rollKey{r.Key, r.Size}
@@ -123,12 +119,13 @@ type rawCycle struct {
 	samples []derive.Sample
 }
 
-// loadRaw reads raw samples since the start of yesterday (covering the 24 h
-// windows and today's roll-up), gives the last 24 h to the averager, and
-// restores the absent tracker and the series labels. It returns the cycles
-// in time order.
+// loadRaw reads the raw samples of the last 24 hours (which also cover
+// today, for the roll-up), gives them to the averager series by series
+// (its loads take any order), restores the absent tracker and the series
+// labels, and returns today's cycles in time order for the roller.
 func (d *daemon) loadRaw(ctx context.Context, now time.Time) ([]rawCycle, error) {
-	from := derive.BucketStart(now, derive.Day).Add(-derive.Day)
+	from := now.Add(-derive.Day)
+	dayStart := derive.BucketStart(now, derive.Day).UnixMilli()
 	byTime := map[int64][]derive.Sample{}
 	for s, err := range d.store.Select(ctx, from, now, tsdb.NameMatcher(metricJobs)) {
 		if err != nil {
@@ -142,8 +139,13 @@ func (d *daemon) loadRaw(ctx context.Context, now time.Time) ([]rawCycle, error)
 				last = -1
 				continue
 			}
-			byTime[t] = append(byTime[t], derive.Sample{Key: k, Value: s.V[i]})
 			last = i
+			if t > from.UnixMilli() {
+				d.avg.LoadRaw(k, time.UnixMilli(t), s.V[i])
+			}
+			if t >= dayStart {
+				byTime[t] = append(byTime[t], derive.Sample{Key: k, Value: s.V[i]})
+			}
 		}
 		if last < 0 {
 			continue // gone stale: nothing to restore
@@ -160,15 +162,8 @@ func (d *daemon) loadRaw(ctx context.Context, now time.Time) ([]rawCycle, error)
 	}
 	slices.Sort(times)
 	cycles := make([]rawCycle, 0, len(times))
-	lo := now.Add(-derive.Day)
 	for _, t := range times {
-		c := rawCycle{t: time.UnixMilli(t).UTC(), samples: byTime[t]}
-		if c.t.After(lo) {
-			for _, smp := range c.samples {
-				d.avg.LoadRaw(smp.Key, c.t, smp.Value)
-			}
-		}
-		cycles = append(cycles, c)
+		cycles = append(cycles, rawCycle{t: time.UnixMilli(t).UTC(), samples: byTime[t]})
 	}
 	return cycles, nil
 }
