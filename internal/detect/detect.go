@@ -1,0 +1,205 @@
+// Package detect owns the suspicious-queue detector: it compares, every
+// cycle, each tracked series' job count with a robust baseline (median and
+// MAD of the previous window, excluding the current point), flags departures
+// that persist for K cycles, clears them with hysteresis, groups queues that
+// deviate together (same cloud, site, harvester instance or pilot version)
+// into one incident, and reports series that stop arriving as data-quality
+// findings rather than drops. It is pure: no I/O, no clock, no logging; the
+// caller passes the cycle time and the observations.
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/qmonit/qmonit/internal/point"
+)
+
+// Directions of a deviation.
+const (
+	Drop = "drop"
+	Rise = "rise"
+)
+
+// Incident and finding kinds.
+const (
+	KindQueue       = "queue"
+	KindGroup       = "group"
+	KindDataQuality = "data_quality"
+	KindDeviation   = "deviation"
+)
+
+// Config tunes the detector. Default returns the ATLAS defaults.
+type Config struct {
+	// States are the job_status values watched; other series are ignored.
+	States []string
+	// Relative is the opening threshold on |value-median| / max(median, 1).
+	Relative float64
+	// Floor is the minimum |value-median|, in jobs, for a flag.
+	Floor float64
+	// ClearRelative is the closing threshold (hysteresis): a flagged series
+	// clears once |value-median| / max(median, 1) is at most ClearRelative,
+	// or |value-median| is under Floor/2.
+	ClearRelative float64
+	// MinScore is the minimum robust z-score |value-median| / max(1.4826*MAD, 1).
+	// It keeps slow ramps, whose current value stays within a few MADs of a
+	// moving median, from being flagged.
+	MinScore float64
+	// K is the number of consecutive flagged (or missing) cycles before an
+	// incident opens.
+	K int
+	// MinHistory is the minimum number of past samples in the window.
+	MinHistory int
+	// Window is the baseline span; Window/Interval past values are kept.
+	Window time.Duration
+	// Interval is the cycle length.
+	Interval time.Duration
+	// GroupMin is the minimum number of distinct queues sharing an
+	// attribute that deviate the same way to make one grouped incident.
+	GroupMin int
+	// DownStates are the CRIC site_state values under which a drain is expected.
+	DownStates []string
+}
+
+// Default returns the default configuration: running, activated, assigned and
+// failed; 50 % and 20 jobs to open, 25 % to clear, score 3, K=3, 12 samples of
+// history, 24 h window at 10 min, groups of 3.
+func Default() Config {
+	return Config{
+		States:        []string{"running", "activated", "assigned", "failed"},
+		Relative:      0.5,
+		Floor:         20,
+		ClearRelative: 0.25,
+		MinScore:      3,
+		K:             3,
+		MinHistory:    12,
+		Window:        24 * time.Hour,
+		Interval:      10 * time.Minute,
+		GroupMin:      3,
+		DownStates:    []string{"offline", "test", "brokeroff"},
+	}
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	switch {
+	case len(c.States) == 0:
+		return errors.New("detect: states: empty")
+	case c.Interval <= 0:
+		return fmt.Errorf("detect: interval %v: not positive", c.Interval)
+	case c.Window < c.Interval:
+		return fmt.Errorf("detect: window %v: shorter than interval %v", c.Window, c.Interval)
+	case c.Relative <= 0:
+		return fmt.Errorf("detect: relative %v: not positive", c.Relative)
+	case c.ClearRelative <= 0 || c.ClearRelative >= c.Relative:
+		return fmt.Errorf("detect: clear_relative %v: not in (0, relative %v)", c.ClearRelative, c.Relative)
+	case c.Floor < 0 || c.MinScore < 0:
+		return fmt.Errorf("detect: floor %v, min_score %v: negative", c.Floor, c.MinScore)
+	case c.K < 1:
+		return fmt.Errorf("detect: k %d: below 1", c.K)
+	case c.MinHistory < 1 || c.MinHistory > int(c.Window/c.Interval):
+		return fmt.Errorf("detect: min_history %d: not in [1, %d]", c.MinHistory, int(c.Window/c.Interval))
+	case c.GroupMin < 2:
+		return fmt.Errorf("detect: group_min %d: below 2", c.GroupMin)
+	}
+	seen := map[string]bool{}
+	for _, s := range c.States {
+		if s == "" || seen[s] {
+			return fmt.Errorf("detect: states: empty or duplicate %q", s)
+		}
+		seen[s] = true
+	}
+	return nil
+}
+
+// Observation is one series' value in a cycle. Present false (or the series
+// left out of the cycle) means no data, which is never read as a drop.
+type Observation struct {
+	Key     point.Key
+	Value   float64
+	Present bool
+	Attrs   point.Attrs
+}
+
+// StateChange is a CRIC site_state change seen by the detector.
+type StateChange struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	At   time.Time `json:"at"`
+}
+
+// Finding is the evidence for one series in one cycle.
+type Finding struct {
+	Kind          string       `json:"kind"` // KindDeviation or KindDataQuality
+	Queue         string       `json:"queue"`
+	ProdSource    string       `json:"prod_source"`
+	Resource      string       `json:"resource"`
+	State         string       `json:"state"`
+	Direction     string       `json:"direction,omitempty"`
+	Value         float64      `json:"value"`
+	Baseline      float64      `json:"baseline"` // median of the window
+	MAD           float64      `json:"mad"`
+	WindowSeconds float64      `json:"window_seconds"`
+	Samples       int          `json:"samples"`
+	Coverage      float64      `json:"coverage"` // samples / window slots
+	AbsDeviation  float64      `json:"abs_deviation"`
+	RelDeviation  float64      `json:"rel_deviation"`
+	Score         float64      `json:"score"`
+	FirstSeen     time.Time    `json:"first_seen"`
+	Cycles        int          `json:"cycles"` // consecutive flagged or missing cycles
+	Active        bool         `json:"active"` // K reached and not yet cleared
+	Expected      bool         `json:"expected"`
+	Cloud         string       `json:"cloud"`
+	Site          string       `json:"atlas_site"`
+	Harvester     string       `json:"harvester"`
+	PilotVersion  string       `json:"pilot_version"`
+	SiteState     string       `json:"site_state"`
+	StateChange   *StateChange `json:"state_change,omitempty"`
+}
+
+// Incident is one open or closed suspicious condition.
+type Incident struct {
+	ID        string     `json:"id"` // stable hash of kind, identity and start
+	Kind      string     `json:"kind"`
+	Start     time.Time  `json:"start"`
+	End       *time.Time `json:"end,omitempty"`
+	State     string     `json:"state,omitempty"`
+	Direction string     `json:"direction,omitempty"`
+	Group     string     `json:"group,omitempty"` // e.g. "cloud=DE"
+	Queues    []string   `json:"queues"`
+	Expected  bool       `json:"expected"` // every finding is an expected drain
+	Evidence  []Finding  `json:"evidence"`
+}
+
+// Report is the outcome of one cycle. The slices are fresh for each call and
+// owned by the caller.
+type Report struct {
+	Open     []Incident `json:"open"`
+	Opened   []Incident `json:"opened"`
+	Closed   []Incident `json:"closed"`
+	Findings []Finding  `json:"findings"`
+}
+
+// New returns a detector for cfg. A Detector is not safe for concurrent use.
+func New(cfg Config) (*Detector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Detector{
+		cfg:    cfg,
+		slots:  int(cfg.Window / cfg.Interval),
+		states: map[string]bool{},
+		down:   map[string]bool{},
+		series: map[point.Key]*series{},
+		queues: map[string]*queueInfo{},
+		open:   map[string]*Incident{},
+	}
+	for _, s := range cfg.States {
+		d.states[s] = true
+	}
+	for _, s := range cfg.DownStates {
+		d.down[s] = true
+	}
+	return d, nil
+}

@@ -1,0 +1,151 @@
+package detect
+
+import (
+	"math"
+	"time"
+)
+
+// madScale turns a MAD into a standard-deviation estimate for normal data.
+const madScale = 1.4826
+
+// evidence is the baseline comparison of one value.
+type evidence struct {
+	med, mad, abs, rel, score float64
+	n                         int
+}
+
+func (d *Detector) compare(s *series, v float64) evidence {
+	med, mad, n := s.baseline()
+	e := evidence{med: med, mad: mad, n: n, abs: v - med}
+	e.rel = e.abs / math.Max(med, 1)
+	e.score = math.Abs(e.abs) / math.Max(madScale*mad, 1)
+	return e
+}
+
+// exceeds reports whether e is over the opening thresholds.
+func (d *Detector) exceeds(e evidence) bool {
+	return math.Abs(e.rel) > d.cfg.Relative && math.Abs(e.abs) >= d.cfg.Floor && e.score >= d.cfg.MinScore
+}
+
+// cleared reports whether e is back within the closing thresholds.
+func (d *Detector) cleared(e evidence) bool {
+	return math.Abs(e.rel) <= d.cfg.ClearRelative || math.Abs(e.abs) < d.cfg.Floor/2
+}
+
+// step evaluates a present value at cycle c and returns its finding when the
+// series is flagged (streak >= 1 or active).
+func (d *Detector) step(s *series, v float64, t time.Time, c int64) (Finding, bool) {
+	s.advance(c)
+	e := d.compare(s, v)
+	s.put(c, v)
+	s.touched, s.missing = c, 0
+	if e.n < d.cfg.MinHistory {
+		s.streak = 0
+		return Finding{}, false
+	}
+	dir := Rise
+	if e.abs < 0 {
+		dir = Drop
+	}
+	switch {
+	case s.active && d.cleared(e):
+		s.active, s.streak, s.held = false, 0, nil
+		return Finding{}, false
+	case s.active:
+		s.streak++
+	case d.exceeds(e):
+		if s.streak == 0 || s.dir != dir {
+			s.streak, s.dir, s.first = 0, dir, t
+		}
+		s.streak++
+		s.active = s.streak >= d.cfg.K
+	default:
+		s.streak = 0
+		return Finding{}, false
+	}
+	f := d.finding(s, v, e, t)
+	if s.active {
+		held := f
+		s.held = &held
+	}
+	return f, true
+}
+
+// finding builds the evidence for s; the direction is the streak's.
+func (d *Detector) finding(s *series, v float64, e evidence, t time.Time) Finding {
+	f := Finding{
+		Kind:          KindDeviation,
+		Queue:         s.key.Queue,
+		ProdSource:    s.key.ProdSource,
+		Resource:      s.key.Resource,
+		State:         s.key.Status,
+		Direction:     s.dir,
+		Value:         v,
+		Baseline:      e.med,
+		MAD:           e.mad,
+		WindowSeconds: d.cfg.Window.Seconds(),
+		Samples:       e.n,
+		Coverage:      float64(e.n) / float64(d.slots),
+		AbsDeviation:  e.abs,
+		RelDeviation:  e.rel,
+		Score:         e.score,
+		FirstSeen:     s.first,
+		Cycles:        s.streak,
+		Active:        s.active,
+	}
+	d.describe(&f, t)
+	f.Expected = f.Direction == Drop && d.expected(s.key.Queue, t)
+	return f
+}
+
+// describe fills the queue's attributes and recent CRIC state change.
+func (d *Detector) describe(f *Finding, t time.Time) {
+	q := d.queues[f.Queue]
+	if q == nil {
+		return
+	}
+	f.Cloud = q.attrs[cloudIdx]
+	f.Site = q.attrs[siteIdx]
+	f.Harvester = q.attrs[harvesterIdx]
+	f.PilotVersion = q.attrs[pilotIdx]
+	f.SiteState = q.attrs[stateIdx]
+	if q.change != nil && t.Sub(q.change.At) <= d.cfg.Window {
+		c := *q.change
+		f.StateChange = &c
+	}
+}
+
+// expected reports whether a drain of queue is explained by CRIC: the queue
+// is in a down state or entered one within the window.
+func (d *Detector) expected(queue string, t time.Time) bool {
+	q := d.queues[queue]
+	if q == nil {
+		return false
+	}
+	if d.down[q.attrs[stateIdx]] {
+		return true
+	}
+	return !q.downAt.IsZero() && t.Sub(q.downAt) <= d.cfg.Window
+}
+
+// missingFinding is the data-quality evidence for a series absent for
+// s.missing observed cycles; the baseline is that of the last window.
+func (d *Detector) missingFinding(s *series, t time.Time) Finding {
+	med, mad, n := s.baseline()
+	f := Finding{
+		Kind:          KindDataQuality,
+		Queue:         s.key.Queue,
+		ProdSource:    s.key.ProdSource,
+		Resource:      s.key.Resource,
+		State:         s.key.Status,
+		Baseline:      med,
+		MAD:           mad,
+		WindowSeconds: d.cfg.Window.Seconds(),
+		Samples:       n,
+		Coverage:      float64(n) / float64(d.slots),
+		FirstSeen:     s.missSince,
+		Cycles:        s.missing,
+	}
+	d.describe(&f, t)
+	return f
+}

@@ -1,0 +1,137 @@
+package detect
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/qmonit/qmonit/internal/point"
+)
+
+// series is the bounded state of one watched series: a ring of the last
+// window/interval values (NaN for a missing cycle) and the flag state.
+type series struct {
+	key       point.Key
+	ring      []float32 // slot = cycle mod len(ring); NaN = no data
+	sorted    []float32 // the ring's values, sorted, for O(1) median
+	last      int64     // cycle of the newest value written
+	touched   int64     // last cycle the series was present
+	missing   int       // consecutive observed cycles without data
+	missSince time.Time
+	streak    int // consecutive cycles over the opening threshold
+	active    bool
+	dir       string
+	first     time.Time // first cycle of the current streak
+	held      *Finding  // last finding while active, kept across gaps
+}
+
+func newSeries(key point.Key, slots int, cycle int64) *series {
+	s := &series{key: key, ring: make([]float32, slots), sorted: make([]float32, 0, slots), last: cycle - 1, touched: -1}
+	nan := float32(math.NaN())
+	for i := range s.ring {
+		s.ring[i] = nan
+	}
+	return s
+}
+
+func slot(cycle int64, n int) int {
+	m := cycle % int64(n)
+	if m < 0 {
+		m += int64(n)
+	}
+	return int(m)
+}
+
+// advance blanks the slots of cycles skipped since the last value, so the
+// ring holds exactly cycles cycle-len..cycle-1 (the current slot holds the
+// oldest, cycle-len, until put).
+func (s *series) advance(cycle int64) {
+	gap := min(cycle-s.last-1, int64(len(s.ring)))
+	for i := int64(1); i <= gap; i++ {
+		s.evict(slot(s.last+i, len(s.ring)))
+	}
+}
+
+// put writes v at cycle, replacing the value a window ago.
+func (s *series) put(cycle int64, v float64) {
+	i := slot(cycle, len(s.ring))
+	s.evict(i)
+	x := float32(v)
+	s.ring[i] = x
+	j, _ := slices.BinarySearch(s.sorted, x)
+	s.sorted = slices.Insert(s.sorted, j, x)
+	s.last = cycle
+}
+
+// evict blanks ring slot i and drops its value from the sorted copy.
+func (s *series) evict(i int) {
+	old := s.ring[i]
+	if old != old { // NaN: nothing stored
+		return
+	}
+	s.ring[i] = float32(math.NaN())
+	if j, ok := slices.BinarySearch(s.sorted, old); ok {
+		s.sorted = slices.Delete(s.sorted, j, j+1)
+	}
+}
+
+// baseline returns the median, the MAD and the number of values in the
+// window, from the sorted copy kept in step with the ring.
+func (s *series) baseline() (med, mad float64, n int) {
+	a := s.sorted
+	n = len(a)
+	if n == 0 {
+		return 0, 0, 0
+	}
+	k := n / 2
+	if n%2 == 1 {
+		med = float64(a[k])
+	} else {
+		med = (float64(a[k-1]) + float64(a[k])) / 2
+	}
+	lo, hi := kthDeviation(a, med, k)
+	if n%2 == 1 {
+		return med, hi, n
+	}
+	return med, (lo + hi) / 2, n
+}
+
+// kthDeviation returns the (k-1)-th and k-th smallest |a[i]-med| (0-based)
+// of the sorted a, merging the deviations left and right of med.
+func kthDeviation(a []float32, med float64, k int) (prev, kth float64) {
+	r := sort.Search(len(a), func(i int) bool { return float64(a[i]) >= med })
+	l := r - 1
+	for idx := 0; idx <= k; idx++ {
+		var d float64
+		if r < len(a) && (l < 0 || float64(a[r])-med <= med-float64(a[l])) {
+			d = float64(a[r]) - med
+			r++
+		} else {
+			d = med - float64(a[l])
+			l--
+		}
+		prev, kth = kth, d
+	}
+	return prev, kth
+}
+
+// queueInfo is the latest CRIC view of a queue and its last state change.
+type queueInfo struct {
+	attrs  point.Attrs
+	change *StateChange // latest site_state change
+	downAt time.Time    // latest change into a down state
+	seen   int64
+}
+
+// update records this cycle's attributes, noting a site_state change.
+func (q *queueInfo) update(a *point.Attrs, t time.Time, cycle int64, down map[string]bool) {
+	if q.seen >= 0 && q.attrs[point.SiteState] != a[point.SiteState] {
+		q.change = &StateChange{From: q.attrs[point.SiteState], To: a[point.SiteState], At: t}
+		if down[a[point.SiteState]] {
+			q.downAt = t
+		}
+	}
+	q.attrs = *a
+	q.seen = cycle
+}
