@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -196,20 +195,21 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// defaultMemoryLimit is the Go runtime's soft memory limit for the daemon
-// unless GOMEMLIMIT is set: the live heap at the default grid is ~400 MB,
-// and the limit makes the collector return backfill and rebuild garbage
-// before resident memory passes 1 GiB.
+// defaultMemoryLimit is the daemon's steady-state soft memory limit unless
+// GOMEMLIMIT is set: the live heap at the default grid is ~400 MB, and the
+// limit keeps resident memory under 1 GiB.
 const defaultMemoryLimit = 900 << 20
 
-func setMemoryLimit() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
+// memoryLimit is the steady-state soft memory limit: none when GOMEMLIMIT
+// is set (the runtime honours it), else defaultMemoryLimit.
+func memoryLimit() int64 {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return 0
 	}
+	return defaultMemoryLimit
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
-	setMemoryLimit()
 	fs := newFlags("serve", stderr)
 	cfgPath := fs.String("config", "", "configuration file (YAML)")
 	listen := fs.String("listen", "", "HTTP listen address (overrides listen / QMONIT_LISTEN)")
@@ -243,11 +243,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		}
 	}()
-	return app.Serve(ctx, app.ServeOptions{Config: cfg, Logger: logger, Reload: reload, LoadConfig: load})
+	return app.Serve(ctx, app.ServeOptions{Config: cfg, Logger: logger, Reload: reload, LoadConfig: load, MemoryLimit: memoryLimit()})
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	setMemoryLimit()
 	fs := newFlags("demo", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "HTTP listen address")
 	dataDir := fs.String("data-dir", "", "data directory (default: a temporary one, removed at exit)")
@@ -262,6 +261,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	logger := newLogger(stderr, "info")
 	return app.Demo(ctx, app.DemoOptions{
 		Listen: *listen, DataDir: *dataDir, Days: *days, Queues: *queues, Seed: 1, Stderr: stderr, Logger: logger,
-		Ready: func(url string) { fmt.Fprintf(stdout, "qmonit demo is ready: %s\n", url) },
+		MemoryLimit: memoryLimit(),
+		Ready:       func(url string) { fmt.Fprintf(stdout, "qmonit demo is ready: %s\n", url) },
 	})
 }

@@ -33,6 +33,8 @@ type DemoOptions struct {
 	Stderr  io.Writer // progress bar
 	Logger  *slog.Logger
 	Ready   func(baseURL string)
+	// MemoryLimit is passed to Serve (steady-state soft memory limit).
+	MemoryLimit int64
 }
 
 // Demo starts the simulated grid on loopback, backfills Days of history at
@@ -72,7 +74,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	}
 	o.Logger.Info("demo: simulated grid started", "url", "http://"+ln.Addr().String(), "queues", len(grid.QueueNames()), "data_dir", o.DataDir)
 	return Serve(ctx, ServeOptions{
-		Config: cfg, Logger: o.Logger, Ready: o.Ready,
+		Config: cfg, Logger: o.Logger, Ready: o.Ready, MemoryLimit: o.MemoryLimit,
 		BeforeCycles: func(ctx context.Context, d *Daemon) error {
 			return d.backfill(ctx, grid, o.Days, o.Stderr)
 		},

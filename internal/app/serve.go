@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -35,6 +36,10 @@ type ServeOptions struct {
 	// BeforeCycles runs after the stores are open and rebuilt, before the
 	// HTTP server is ready (demo uses it to backfill history).
 	BeforeCycles func(ctx context.Context, d *Daemon) error
+	// MemoryLimit, when positive, is the Go runtime's soft memory limit in
+	// steady state. It is set once the daemon is ready: start-up (rebuild,
+	// backfill) needs more, and a limit then makes the collector thrash.
+	MemoryLimit int64
 }
 
 // Daemon is the running server, as seen by BeforeCycles.
@@ -68,6 +73,10 @@ func Serve(ctx context.Context, o ServeOptions) error {
 			shutdownHTTP(srv, o.Logger)
 			return err
 		}
+	}
+	if o.MemoryLimit > 0 {
+		debug.FreeOSMemory() // return start-up garbage before the limit applies
+		debug.SetMemoryLimit(o.MemoryLimit)
 	}
 	d.ready.Store(true)
 	o.Logger.Info("qmonit serving", "url", base, "version", Version, "interval", time.Duration(cfg.Interval).String(),
