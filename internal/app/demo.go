@@ -19,6 +19,7 @@ import (
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/schedule"
 	"github.com/qmonit/qmonit/internal/sim"
+	"github.com/qmonit/qmonit/internal/source/datadisk"
 	"github.com/qmonit/qmonit/internal/source/panda"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
 )
@@ -81,8 +82,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	})
 }
 
-// backfill writes days of simulated history, up to the cycle before the
-// next live one, straight into blocks, then rebuilds the derived state from
+// backfill writes days of simulated history, up to the first live cycle, straight into blocks, then rebuilds the derived state from
 // the store as after a restart.
 func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progress io.Writer) error {
 	if days <= 0 {
@@ -93,7 +93,9 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 	if err := d.up.catalog.Refresh(ctx, now); err != nil {
 		return fmt.Errorf("backfill: catalog: %w", err)
 	}
-	end := schedule.Align(now, interval)
+	// History covers every cycle before the first live one, so no cycle is
+	// skipped between them.
+	end := schedule.Next(now, interval, time.Duration(d.cfg.CycleOffset))
 	if st := d.store.Stats(); !st.HeadMaxTime.IsZero() {
 		d.logger.Info("backfill skipped: the store already holds data", "newest", st.HeadMaxTime.Format(time.RFC3339))
 		return nil
@@ -102,7 +104,7 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 	total := int(end.Sub(start) / interval)
 	began := time.Now()
 	bar := newProgress(progress, "backfill", total)
-	err := d.store.Backfill(ctx, total, historyCycles(grid, d.up.catalog.Index(), start, total, interval), bar.update)
+	err := d.store.Backfill(ctx, total, historyCycles(grid, d.up.catalog.Index(), d.up.catalog.Datadisks(), start, total, interval), bar.update)
 	bar.done()
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
@@ -115,7 +117,7 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 // the hourly and daily rollups that complete with it. Cycles are generated
 // one step ahead in their own goroutine, so generation overlaps the store's
 // writes; each cycle owns its slices.
-func historyCycles(grid *sim.Grid, ix *enrich.Index, start time.Time, n int, interval time.Duration) iter.Seq2[tsdb.Cycle, error] {
+func historyCycles(grid *sim.Grid, ix *enrich.Index, disks map[string]datadisk.Usage, start time.Time, n int, interval time.Duration) iter.Seq2[tsdb.Cycle, error] {
 	return func(yield func(tsdb.Cycle, error) bool) {
 		roller, err := derive.NewRoller(derive.Config{Interval: interval})
 		if err != nil {
@@ -127,7 +129,7 @@ func historyCycles(grid *sim.Grid, ix *enrich.Index, start time.Time, n int, int
 		defer close(stop)
 		go func() {
 			defer close(ch)
-			gen := historyGen{grid: grid, ix: ix, roller: roller, interval: interval, latest: map[point.Key]*point.Point{}}
+			gen := historyGen{grid: grid, ix: ix, disks: disks, roller: roller, interval: interval, latest: map[point.Key]*point.Point{}}
 			for i := range n {
 				select {
 				case ch <- gen.cycle(start.Add(time.Duration(i) * interval)):
@@ -148,6 +150,7 @@ func historyCycles(grid *sim.Grid, ix *enrich.Index, start time.Time, n int, int
 type historyGen struct {
 	grid     *sim.Grid
 	ix       *enrich.Index
+	disks    map[string]datadisk.Usage // occupancy written every hour (the demo has one dump)
 	roller   *derive.Roller
 	interval time.Duration
 	latest   map[point.Key]*point.Point
@@ -168,6 +171,9 @@ func (g *historyGen) cycle(t time.Time) tsdb.Cycle {
 		}
 	}
 	out = append(out, queueSamples(t, res.Points, g.ix)...)
+	if t.Equal(t.Truncate(time.Hour)) {
+		out = append(out, datadiskStoreSamples(t, g.disks)...)
+	}
 	return tsdb.Cycle{Points: res.Points, Samples: out}
 }
 

@@ -25,7 +25,7 @@ func BenchmarkHistoryCycles(b *testing.B) {
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		for c, err := range historyCycles(grid, u.catalog.Index(), simTime, 12, 10*time.Minute) {
+		for c, err := range historyCycles(grid, u.catalog.Index(), u.catalog.Datadisks(), simTime, 12, 10*time.Minute) {
 			if err != nil {
 				b.Fatal(err)
 			}

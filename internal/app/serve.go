@@ -186,7 +186,9 @@ func (d *daemon) handler() http.Handler {
 
 func (d *daemon) newHandler() http.Handler {
 	mux := http.NewServeMux()
-	api := promapi.New(d.store.Queryable(), d.store.Engine(), promapi.Options{Version: Version, LookbackFor: rollupLookback},
+	iv := time.Duration(d.cfg.Interval)
+	lookback := func(e parser.Expr) time.Duration { return rollupLookback(e, iv) }
+	api := promapi.New(d.store.Queryable(), d.store.Engine(), promapi.Options{Version: Version, LookbackFor: lookback},
 		d.logger.With("component", "api"))
 	d.reg.MustRegister(api.Collector())
 	api.Register(mux)
@@ -207,11 +209,12 @@ func (d *daemon) newHandler() http.Handler {
 	return mux
 }
 
-// rollupLookback gives queries that read rollups a lookback of one bucket,
-// so an hourly (daily) rollup is found at any time within its hour (day),
-// at whatever step a dashboard asks. Raw series keep the store's lookback,
-// so a failed cycle stays a visible gap.
-func rollupLookback(expr parser.Expr) time.Duration {
+// rollupLookback gives queries that read rollups a lookback of one bucket
+// plus two intervals (a rollup is written by the cycle after its bucket
+// ends), so an hourly (daily) rollup is found at any time until the next
+// one, at whatever step a dashboard asks. Raw series keep the store's
+// lookback, so a failed cycle stays a visible gap.
+func rollupLookback(expr parser.Expr, interval time.Duration) time.Duration {
 	var d time.Duration
 	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
 		vs, ok := n.(*parser.VectorSelector)
@@ -232,5 +235,8 @@ func rollupLookback(expr parser.Expr) time.Duration {
 		}
 		return nil
 	})
-	return d
+	if d == 0 {
+		return 0
+	}
+	return d + 2*interval
 }

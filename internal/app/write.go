@@ -11,6 +11,7 @@ import (
 	"github.com/qmonit/qmonit/internal/derive"
 	"github.com/qmonit/qmonit/internal/enrich"
 	"github.com/qmonit/qmonit/internal/point"
+	"github.com/qmonit/qmonit/internal/source/datadisk"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
 )
 
@@ -139,8 +140,13 @@ func (d *daemon) datadiskSamples(t time.Time) []tsdb.Sample {
 		return nil
 	}
 	d.datadiskSeen = fetched
-	var out []tsdb.Sample
-	for rse, u := range d.up.catalog.Datadisks() {
+	return datadiskStoreSamples(t, d.up.catalog.Datadisks())
+}
+
+// datadiskStoreSamples are the occupancy samples of every RSE at t.
+func datadiskStoreSamples(t time.Time, disks map[string]datadisk.Usage) []tsdb.Sample {
+	out := make([]tsdb.Sample, 0, 2*len(disks))
+	for rse, u := range disks {
 		l := []tsdb.Label{{Name: "rse", Value: rse}}
 		out = append(out,
 			tsdb.Sample{Name: metricDatadiskBytes, Labels: l, T: t, V: float64(u.Bytes)},
