@@ -98,7 +98,7 @@ func (f *fakeInflux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if code >= 400 {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		io.WriteString(w, f.body)
+		_, _ = io.WriteString(w, f.body)
 		return
 	}
 	w.WriteHeader(code)
