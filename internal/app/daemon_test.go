@@ -3,13 +3,11 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,6 +18,7 @@ import (
 	"github.com/qmonit/qmonit/internal/derive"
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/sim"
+	"github.com/qmonit/qmonit/internal/testutil"
 )
 
 // clockedGrid is a simulated grid whose "now" the test moves.
@@ -196,7 +195,7 @@ func TestAveragesSurviveCrash(t *testing.T) {
 		before[k] = a
 	}
 	crashed := t.TempDir()
-	copyDir(t, dir, crashed)
+	testutil.CopyDir(t, dir, crashed)
 	d.close()
 
 	cfg2 := *cfg
@@ -236,35 +235,6 @@ func near(a, b float64) bool {
 		d = -d
 	}
 	return d <= 1e-9*max(1, a, -a)
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		in, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		defer out.Close()
-		_, err = io.Copy(out, in)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestRetentionDeletesOldRaw(t *testing.T) {

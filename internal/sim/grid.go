@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -118,22 +119,12 @@ func allocate(sites []*site, n int) []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmpFloat(rest[b], rest[a]) })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(rest[b], rest[a]) })
 	for i := 0; used < n; i = (i + 1) % len(idx) {
 		counts[idx[i]]++
 		used++
 	}
 	return counts
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // addQueue adds the k-th queue of site s.

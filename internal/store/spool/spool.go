@@ -6,6 +6,7 @@
 package spool
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -112,7 +113,7 @@ func (s *Spool) scan() error {
 		s.bytes += info.Size()
 		s.nextSeq = max(s.nextSeq, seq+1)
 	}
-	slices.SortFunc(s.entries, func(a, b entry) int { return cmpSeq(a.seq, b.seq) })
+	slices.SortFunc(s.entries, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
 	// Quarantined names must not collide with new ones either.
 	qdes, err := os.ReadDir(filepath.Join(s.dir, quarantineDir))
 	if err != nil {
@@ -124,16 +125,6 @@ func (s *Spool) scan() error {
 		}
 	}
 	return nil
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func fileName(seq uint64) string {

@@ -2,13 +2,9 @@ package tsdb
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -169,35 +165,6 @@ func byLabel(v promql.Vector, name string) map[string]float64 {
 		out[s.Metric.Get(name)] = s.F
 	}
 	return out
-}
-
-// copyDir copies the files under src to dst, as a crash leaves them.
-func copyDir(tb testing.TB, src, dst string) {
-	tb.Helper()
-	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		in, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(out, in)
-		return errors.Join(err, out.Close())
-	})
-	if err != nil {
-		tb.Fatalf("copy %s: %v", src, err)
-	}
 }
 
 // logBuffer is a goroutine-safe log sink.

@@ -1,6 +1,7 @@
 package tsdb
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -158,22 +159,12 @@ func groupReplace(samples []Sample) (map[string]*replaceGroup, []replaced, error
 		g.mint, g.maxt = min(g.mint, t), max(g.maxt, t)
 		all = append(all, replaced{e: &e.seriesRef, t: t, v: sm.V})
 	}
-	slices.SortStableFunc(all, func(a, b replaced) int { return compareInt(a.t, b.t) })
+	slices.SortStableFunc(all, func(a, b replaced) int { return cmp.Compare(a.t, b.t) })
 	return groups, all, nil
 }
 
 func seriesAt(lset labels.Labels, t int64) string {
 	return fmt.Sprintf("%s@%d", lset.Bytes(nil), t)
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // keep appends to all the current values of g's metric at g's timestamps
@@ -217,7 +208,7 @@ func (s *Store) keep(ctx context.Context, g *replaceGroup, all []replaced) ([]re
 		return all, fmt.Errorf("query %s: %w", g.name, err)
 	}
 	if len(all) > n {
-		slices.SortStableFunc(all, func(a, b replaced) int { return compareInt(a.t, b.t) })
+		slices.SortStableFunc(all, func(a, b replaced) int { return cmp.Compare(a.t, b.t) })
 	}
 	return all, nil
 }

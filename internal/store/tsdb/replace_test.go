@@ -1,6 +1,7 @@
 package tsdb
 
 import (
+	"github.com/qmonit/qmonit/internal/testutil"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -83,7 +84,7 @@ func TestReplace(t *testing.T) {
 
 	// A crash now (the files as they are, no Close) keeps the replaced values.
 	crash, live := filepath.Join(t.TempDir(), "crash"), s
-	copyDir(t, dir, crash)
+	testutil.CopyDir(t, dir, crash)
 	if s, err = Open(crash, Options{}, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package tsdb
 
 import (
 	"errors"
+	"github.com/qmonit/qmonit/internal/testutil"
 	"log/slog"
 	"maps"
 	"os"
@@ -158,7 +159,7 @@ func TestUncleanRestart(t *testing.T) {
 	g := newGrid(12)
 	appendCycles(t, s, g, 0, 3)
 	// A crash leaves the files as they are now: copy them while the store runs.
-	copyDir(t, filepath.Join(dir, "a"), filepath.Join(dir, "b"))
+	testutil.CopyDir(t, filepath.Join(dir, "a"), filepath.Join(dir, "b"))
 
 	var logs logBuffer
 	s2, err := Open(filepath.Join(dir, "b"), Options{}, slog.New(slog.NewTextHandler(&logs, nil)))
