@@ -16,6 +16,7 @@ import (
 	"github.com/qmonit/qmonit/internal/absent"
 	"github.com/qmonit/qmonit/internal/config"
 	"github.com/qmonit/qmonit/internal/derive"
+	"github.com/qmonit/qmonit/internal/detect"
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/store/sqlsnap"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
@@ -36,6 +37,8 @@ type daemon struct {
 	roller *derive.Roller
 	avg    *derive.Averager
 	absent *absent.Tracker
+	det    *detect.Detector
+	inc    incidents
 
 	// Owned by the cycle goroutine.
 	latest       map[point.Key]point.Point // last point of every series, for rollup labels
@@ -86,6 +89,11 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 		return nil, err
 	}
 	if d.avg, err = derive.NewAverager(dcfg); err != nil {
+		return nil, err
+	}
+	detCfg := detect.Default()
+	detCfg.Interval = time.Duration(cfg.Interval)
+	if d.det, err = detect.New(detCfg); err != nil {
 		return nil, err
 	}
 	if d.up, err = newUpstreams(cfg, logger, now); err != nil {

@@ -281,3 +281,45 @@ func gaugeValue(t *testing.T, d *daemon, name string) float64 {
 	t.Fatalf("metric %s not found", name)
 	return 0
 }
+
+func TestIncidentsEndpointReportsADrain(t *testing.T) {
+	g, cfg := newDaemonEnv(t, 20, t.TempDir())
+	d := openTestDaemon(t, cfg, day0)
+	defer d.close()
+	answer := func(running int) string {
+		return `{"success": true, "message": "", "data": {"QDRAIN": {"managed": {"SCORE": {"assigned": 0, "activated": 5, "running": ` +
+			strconv.Itoa(running) + `, "finished": 10, "failed": 1}}}}}`
+	}
+	g.SetFault(sim.PathPandaV1, sim.Fault{Body: answer(100)})
+	runCycles(t, d, g, day0, 16)
+	g.SetFault(sim.PathPandaV1, sim.Fault{Body: answer(0)})
+	last := runCycles(t, d, g, day0.Add(16*10*time.Minute), 3)
+
+	rec := httptest.NewRecorder()
+	d.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/qmonit/v1/incidents", nil))
+	var got struct {
+		UpdatedAt time.Time `json:"updated_at"`
+		Open      []struct {
+			Kind      string   `json:"kind"`
+			State     string   `json:"state"`
+			Direction string   `json:"direction"`
+			Queues    []string `json:"queues"`
+			Evidence  []struct {
+				Value    float64 `json:"value"`
+				Baseline float64 `json:"baseline"`
+			} `json:"evidence"`
+		} `json:"open"`
+		Recent []json.RawMessage `json:"recent"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("%d %v: %s", rec.Code, err, rec.Body.String())
+	}
+	if !got.UpdatedAt.Equal(last) || len(got.Open) != 1 {
+		t.Fatalf("incidents = %s", rec.Body.String())
+	}
+	inc := got.Open[0]
+	if inc.State != "running" || inc.Direction != "drop" || len(inc.Queues) != 1 || inc.Queues[0] != "QDRAIN" ||
+		len(inc.Evidence) == 0 || inc.Evidence[0].Value != 0 || inc.Evidence[0].Baseline != 100 {
+		t.Errorf("incident = %+v", inc)
+	}
+}

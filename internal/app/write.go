@@ -193,6 +193,7 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 	}
 	d.metrics.pointsWritten.WithLabelValues("rollup").Add(float64(len(fresh) + len(rerolled)))
 	d.avg.Observe(t, samples)
+	d.inc.record(t, d.det.Observe(t, detectObservations(all)))
 	d.applyRetention(ctx, t)
 	if err := d.snap.Write(ctx, d.snapshotRows(all), t, time.Duration(d.cfg.StaleAfter)); err != nil {
 		d.metrics.writeErrors.WithLabelValues("snapshot").Inc()
