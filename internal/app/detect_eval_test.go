@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -30,6 +32,17 @@ func evaluateDetector(tb testing.TB, grid *sim.Grid, ix *enrich.Index, from time
 	tb.Helper()
 	cfg := detect.Default()
 	cfg.Interval = interval
+	// QMT_FLOOR, QMT_SCORE and QMT_REL override the global thresholds, for
+	// tuning runs of the benchmark below.
+	if v := os.Getenv("QMT_FLOOR"); v != "" {
+		cfg.Floor, _ = strconv.ParseFloat(v, 64)
+	}
+	if v := os.Getenv("QMT_SCORE"); v != "" {
+		cfg.MinScore, _ = strconv.ParseFloat(v, 64)
+	}
+	if v := os.Getenv("QMT_REL"); v != "" {
+		cfg.Relative, _ = strconv.ParseFloat(v, 64)
+	}
 	det, err := detect.New(cfg)
 	if err != nil {
 		tb.Fatal(err)

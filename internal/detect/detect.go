@@ -11,6 +11,7 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/qmonit/qmonit/internal/point"
@@ -60,6 +61,11 @@ type Config struct {
 	GroupMin int
 	// DownStates are the CRIC site_state values under which a drain is expected.
 	DownStates []string
+	// StateFloor and StateMinScore override Floor and MinScore per job
+	// state: activated counts are bursty (jobs wait for pilots in waves), so
+	// the default asks more of them before flagging.
+	StateFloor    map[string]float64
+	StateMinScore map[string]float64
 }
 
 // Default returns the default configuration: running, activated, assigned and
@@ -78,6 +84,8 @@ func Default() Config {
 		Interval:      10 * time.Minute,
 		GroupMin:      3,
 		DownStates:    []string{"offline", "test", "brokeroff"},
+		StateFloor:    map[string]float64{"activated": 200},
+		StateMinScore: map[string]float64{"activated": 5},
 	}
 }
 
@@ -109,6 +117,16 @@ func (c Config) Validate() error {
 			return fmt.Errorf("detect: states: empty or duplicate %q", s)
 		}
 		seen[s] = true
+	}
+	for state, v := range c.StateFloor {
+		if v < 0 || math.IsNaN(v) {
+			return fmt.Errorf("detect: state_floor[%q] %v: negative", state, v)
+		}
+	}
+	for state, v := range c.StateMinScore {
+		if v < 0 || math.IsNaN(v) {
+			return fmt.Errorf("detect: state_min_score[%q] %v: negative", state, v)
+		}
 	}
 	return nil
 }

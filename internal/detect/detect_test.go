@@ -326,3 +326,24 @@ func TestDrainThenMissingStaysOpen(t *testing.T) {
 		t.Errorf("open incidents by kind = %v; want one queue drop still open and one data_quality", kinds)
 	}
 }
+
+func TestPerStateThresholds(t *testing.T) {
+	cfg := Default()
+	cfg.StateFloor = map[string]float64{"activated": -1}
+	if _, err := New(cfg); err == nil {
+		t.Error("negative state floor accepted")
+	}
+	// A jump of 60 activated jobs over a flat baseline of 100 passes the
+	// global floor (20) but not activated's (200): no flag for activated,
+	// a flag for running.
+	d, err := New(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.exceeds(evidence{med: 100, abs: 60, rel: 0.6, score: 60}, "activated") {
+		t.Error("activated flagged under its own floor")
+	}
+	if !d.exceeds(evidence{med: 100, abs: 60, rel: 0.6, score: 60}, "running") {
+		t.Error("running not flagged over the global floor")
+	}
+}

@@ -22,14 +22,30 @@ func (d *Detector) compare(s *series, v float64) evidence {
 	return e
 }
 
-// exceeds reports whether e is over the opening thresholds.
-func (d *Detector) exceeds(e evidence) bool {
-	return math.Abs(e.rel) > d.cfg.Relative && math.Abs(e.abs) >= d.cfg.Floor && e.score >= d.cfg.MinScore
+// floor and minScore are the state's thresholds: the per-state override
+// when there is one, else the global one.
+func (d *Detector) floor(state string) float64 {
+	if f, ok := d.cfg.StateFloor[state]; ok {
+		return f
+	}
+	return d.cfg.Floor
 }
 
-// cleared reports whether e is back within the closing thresholds.
-func (d *Detector) cleared(e evidence) bool {
-	return math.Abs(e.rel) <= d.cfg.ClearRelative || math.Abs(e.abs) < d.cfg.Floor/2
+func (d *Detector) minScore(state string) float64 {
+	if m, ok := d.cfg.StateMinScore[state]; ok {
+		return m
+	}
+	return d.cfg.MinScore
+}
+
+// exceeds reports whether e is over the opening thresholds of state.
+func (d *Detector) exceeds(e evidence, state string) bool {
+	return math.Abs(e.rel) > d.cfg.Relative && math.Abs(e.abs) >= d.floor(state) && e.score >= d.minScore(state)
+}
+
+// cleared reports whether e is back within the closing thresholds of state.
+func (d *Detector) cleared(e evidence, state string) bool {
+	return math.Abs(e.rel) <= d.cfg.ClearRelative || math.Abs(e.abs) < d.floor(state)/2
 }
 
 // step evaluates a present value at cycle c and returns its finding when the
@@ -48,12 +64,12 @@ func (d *Detector) step(s *series, v float64, t time.Time, c int64) (Finding, bo
 		dir = Drop
 	}
 	switch {
-	case s.active && d.cleared(e):
+	case s.active && d.cleared(e, s.key.Status):
 		s.active, s.streak, s.held = false, 0, nil
 		return Finding{}, false
 	case s.active:
 		s.streak++
-	case d.exceeds(e):
+	case d.exceeds(e, s.key.Status):
 		if s.streak == 0 || s.dir != dir {
 			s.streak, s.dir, s.first = 0, dir, t
 		}
