@@ -49,6 +49,7 @@ func Collect(ctx context.Context, o CollectOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Config.EffectiveCycleTimeout())
 	defer cancel()
 	res, err := u.runCycle(ctx, at, o.Logger)
+	deliverToSinks(ctx, o.Config, o.Logger, res, err == nil)
 	if err != nil {
 		return err
 	}
@@ -68,4 +69,25 @@ func Collect(ctx context.Context, o CollectOptions) error {
 	o.Logger.Info("cycle collected", "time", res.Time.Format(time.RFC3339), "points", len(res.Points),
 		"unknown_queues", len(res.Unknown), "bad_records", res.Stats.BadTotal, "endpoint", res.Stats.Endpoint)
 	return nil
+}
+
+// deliverToSinks spools this run's points (when the cycle succeeded) and
+// replays every sink's backlog, oldest first, so what earlier cron runs
+// could not deliver goes first. Failures are logged; the batches stay
+// spooled for the next run.
+func deliverToSinks(ctx context.Context, cfg *config.Config, logger *slog.Logger, res CycleResult, ok bool) {
+	sinks, err := newSinks(cfg, logger, nil)
+	if err != nil {
+		logger.Error("sinks unavailable", "err", err)
+		return
+	}
+	for _, s := range sinks {
+		if ok && len(res.Points) > 0 {
+			if err := s.enqueue(res.Points); err != nil {
+				logger.Error("sink enqueue failed", "sink", s.name, "err", err)
+				continue
+			}
+		}
+		_ = s.replay(ctx) // a failure is logged by replay; the backlog stays
+	}
 }

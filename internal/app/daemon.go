@@ -39,6 +39,7 @@ type daemon struct {
 	absent *absent.Tracker
 	det    *detect.Detector
 	inc    incidents
+	sinks  []*sink
 
 	// Owned by the cycle goroutine.
 	latest       map[point.Key]point.Point // last point of every series, for rollup labels
@@ -108,6 +109,9 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	d.reg.MustRegister(storeCollector{d.store}, catalogCollector{d})
+	if d.sinks, err = newSinks(cfg, logger, d.reg); err != nil {
+		return nil, err
+	}
 	if d.snap, err = sqlsnap.Open(ctx, cfg.Snapshot.DSN.Reveal(), cfg.DataDir, logger.With("component", "snapshot")); err != nil {
 		return nil, fmt.Errorf("open snapshot: %w", err)
 	}

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -321,5 +323,73 @@ func TestIncidentsEndpointReportsADrain(t *testing.T) {
 	if inc.State != "running" || inc.Direction != "drop" || len(inc.Queues) != 1 || inc.Queues[0] != "QDRAIN" ||
 		len(inc.Evidence) == 0 || inc.Evidence[0].Value != 0 || inc.Evidence[0].Baseline != 100 {
 		t.Errorf("incident = %+v", inc)
+	}
+}
+
+// fakeInflux counts the line-protocol lines it accepts and can be down.
+type fakeInflux struct {
+	lines atomic.Int64
+	down  atomic.Bool
+}
+
+func (f *fakeInflux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.down.Load() {
+		http.Error(w, `{"error":"overloaded"}`, http.StatusServiceUnavailable)
+		return
+	}
+	body := r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body = zr
+	}
+	b, _ := io.ReadAll(body)
+	f.lines.Add(int64(strings.Count(string(b), "\n")))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func TestInfluxSinkSurvivesOutageAndRestart(t *testing.T) {
+	fake := &fakeInflux{}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	g, cfg := newDaemonEnv(t, 20, dir)
+	cfg.Sinks.InfluxDB.Enabled, cfg.Sinks.InfluxDB.URL = true, srv.URL
+	d := openTestDaemon(t, cfg, day0)
+	s := d.sinks[0]
+	var enqueued int64
+	encode := s.encode
+	s.encode = func(pts []point.Point) [][]byte { enqueued += int64(len(pts)); return encode(pts) }
+	runCycles(t, d, g, day0, 2)
+	if err := s.replay(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if fake.lines.Load() != enqueued || enqueued == 0 {
+		t.Fatalf("delivered %d lines, enqueued %d", fake.lines.Load(), enqueued)
+	}
+	fake.down.Store(true)
+	runCycles(t, d, g, day0.Add(20*time.Minute), 3)
+	if err := s.replay(t.Context()); err == nil {
+		t.Fatal("replay succeeded against a down server")
+	}
+	if batches, _, _ := s.sp.Backlog(); batches == 0 {
+		t.Fatal("nothing spooled during the outage")
+	}
+	d.close() // restart while the server is still down
+
+	fake.down.Store(false)
+	d2 := openTestDaemon(t, cfg, day0.Add(time.Hour))
+	defer d2.close()
+	if err := d2.sinks[0].replay(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.lines.Load(); got != enqueued {
+		t.Errorf("delivered %d lines after recovery, want %d (every point of 5 cycles, once)", got, enqueued)
+	}
+	if batches, _, _ := d2.sinks[0].sp.Backlog(); batches != 0 {
+		t.Errorf("%d batches left in the spool", batches)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -92,6 +93,11 @@ func Serve(ctx context.Context, o ServeOptions) error {
 			o.Logger.Warn("cycle overran; ticks skipped", "skipped", n)
 		},
 	}
+	var senders sync.WaitGroup
+	for _, s := range d.sinks {
+		senders.Go(func() { s.run(ctx) })
+	}
+	defer senders.Wait()
 	cycles := make(chan error, 1)
 	go func() { cycles <- runner.Run(ctx, d.cycle) }()
 	for done := false; !done; {

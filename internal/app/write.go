@@ -167,6 +167,12 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 		d.metrics.writeErrors.WithLabelValues("store").Inc()
 		return err
 	}
+	for _, s := range d.sinks {
+		if err := s.enqueue(all); err != nil {
+			d.metrics.writeErrors.WithLabelValues(s.name).Inc()
+			d.logger.Error("sink enqueue failed", "sink", s.name, "err", err)
+		}
+	}
 	d.metrics.pointsWritten.WithLabelValues("jobs").Add(float64(len(res.Points)))
 	d.metrics.pointsWritten.WithLabelValues("zero_filled").Add(float64(len(gone.Zeros)))
 	for i := range all {

@@ -45,6 +45,7 @@ type Config struct {
 	Sources  Sources  `yaml:"sources"`
 	Storage  Storage  `yaml:"storage"`
 	Snapshot Snapshot `yaml:"snapshot"`
+	Sinks    Sinks    `yaml:"sinks"`
 
 	// fromFile records the key paths of secrets that Load read from their
 	// *_file twin, so Validate does not report both as set.
@@ -131,6 +132,36 @@ type Snapshot struct {
 	DSNFile string `yaml:"dsn_file"`
 }
 
+// Sinks are the external engines every cycle's points are also written to,
+// each through an on-disk spool so an outage loses nothing.
+type Sinks struct {
+	InfluxDB InfluxDB `yaml:"influxdb"`
+}
+
+// InfluxDB is the InfluxDB (or VictoriaMetrics /write) sink: line protocol
+// over HTTP, v1 (database, retention policy, user/password) or v2 (org,
+// bucket, token).
+type InfluxDB struct {
+	Enabled         bool     `yaml:"enabled"`
+	URL             string   `yaml:"url"`
+	Version         int      `yaml:"version"`
+	Database        string   `yaml:"database"`
+	RetentionPolicy string   `yaml:"retention_policy"`
+	Org             string   `yaml:"org"`
+	Bucket          string   `yaml:"bucket"`
+	Username        string   `yaml:"username"`
+	Password        Secret   `yaml:"password"`
+	PasswordFile    string   `yaml:"password_file"`
+	Token           Secret   `yaml:"token"`
+	TokenFile       string   `yaml:"token_file"`
+	BatchSize       int      `yaml:"batch_size"`
+	Gzip            bool     `yaml:"gzip"`
+	Timeout         Duration `yaml:"timeout"`
+	// SpoolMaxBytes bounds the on-disk backlog; when full, the oldest
+	// batches are dropped (counted and logged).
+	SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
+}
+
 const day = 24 * time.Hour
 
 // Default returns a new Config with every default filled in.
@@ -161,6 +192,10 @@ func Default() *Config {
 				HTTP:    defaultHTTP(),
 			},
 		},
+		Sinks: Sinks{InfluxDB: InfluxDB{
+			URL: "http://127.0.0.1:8086", Version: 1, Database: "qmonit", BatchSize: 5000, Gzip: true,
+			Timeout: Duration(30 * time.Second), SpoolMaxBytes: 1 << 30,
+		}},
 		Storage: Storage{Retention: Retention{
 			Raw:    Duration(35 * day),
 			Hourly: Duration(400 * day),

@@ -66,6 +66,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateStorage(&p)
+	c.validateSinks(&p)
 	c.secretTwins(func(secret, file leaf) {
 		if secret.value.String() != "" && file.value.String() != "" && !c.fromFile[secret.key()] {
 			p.addf(secret.key(), "set %s or %s, not both", secret.name(), file.name())
@@ -173,4 +174,35 @@ func validateHTTP(p *problems, key string, h HTTP) {
 	if h.ProxyFile != "" && (h.CertFile != "" || h.KeyFile != "") {
 		p.addf(key+".proxy_file", "proxy_file excludes cert_file and key_file")
 	}
+}
+
+func (c *Config) validateSinks(p *problems) {
+	in := c.Sinks.InfluxDB
+	if !in.Enabled {
+		return
+	}
+	const key = "sinks.influxdb"
+	validateURL(p, key, in.URL)
+	if u, err := url.Parse(in.URL); err == nil && u.Scheme == "file" {
+		p.addf(key+".url", "scheme must be http or https")
+	}
+	switch in.Version {
+	case 1:
+		if in.Database == "" {
+			p.addf(key+".database", "must not be empty for version 1")
+		}
+	case 2:
+		if in.Bucket == "" {
+			p.addf(key+".bucket", "must not be empty for version 2")
+		}
+	default:
+		p.addf(key+".version", "must be 1 or 2, got %d", in.Version)
+	}
+	if in.BatchSize < 1 || in.BatchSize > 1_000_000 {
+		p.addf(key+".batch_size", "must be 1..1000000, got %d", in.BatchSize)
+	}
+	if in.SpoolMaxBytes < 1<<20 {
+		p.addf(key+".spool_max_bytes", "must be at least 1 MiB, got %d", in.SpoolMaxBytes)
+	}
+	p.between(key+".timeout", in.Timeout, Duration(time.Second), Duration(10*time.Minute))
 }
