@@ -13,14 +13,7 @@ import (
 // (sim answer, enrichment, rollups, queue metadata) for the default grid,
 // the part of demo's backfill that runs before the store.
 func BenchmarkHistoryCycles(b *testing.B) {
-	_, cfg := simConfig(b, 1000, nil)
-	u, err := newUpstreams(cfg, discardLogger(), time.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := u.catalog.Refresh(context.Background(), simTime); err != nil {
-		b.Fatal(err)
-	}
+	u := simCatalog(b)
 	grid := sim.New(sim.Options{Seed: 1, Queues: 1000})
 	b.ReportAllocs()
 	n := 0
@@ -36,3 +29,18 @@ func BenchmarkHistoryCycles(b *testing.B) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// simCatalog returns upstreams whose catalog holds the default simulated
+// grid's CRIC dumps.
+func simCatalog(b *testing.B) *upstreams {
+	b.Helper()
+	_, cfg := simConfig(b, 1000, nil)
+	u, err := newUpstreams(cfg, discardLogger(), time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := u.catalog.Refresh(context.Background(), simTime); err != nil {
+		b.Fatal(err)
+	}
+	return u
+}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"os"
 	"strconv"
 	"testing"
@@ -123,14 +122,7 @@ func explained(inc detect.Incident, script []sim.Incident) bool {
 // time per cycle over 2 simulated days of the default grid. It reports
 // figures and asserts nothing: thresholds are tuned against these numbers.
 func BenchmarkDetectorAgainstSimulatedGrid(b *testing.B) {
-	_, cfg := simConfig(b, 1000, nil)
-	u, err := newUpstreams(cfg, discardLogger(), time.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := u.catalog.Refresh(context.Background(), simTime); err != nil {
-		b.Fatal(err)
-	}
+	u := simCatalog(b)
 	grid := sim.New(sim.Options{Seed: 1, Queues: 1000})
 	from := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	var r evalResult

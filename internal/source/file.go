@@ -23,6 +23,11 @@ func readFile(ctx context.Context, u *url.URL, max int64) ([]byte, error) {
 	if path == "" || !filepath.IsAbs(path) {
 		return nil, errors.New("file URL has no absolute path: want file:///absolute/path")
 	}
+	return readRegular(path, max)
+}
+
+// readRegular reads a regular file of at most max bytes; errors name the path.
+func readRegular(path string, max int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err // *PathError names the path

@@ -116,22 +116,4 @@ func addCADir(pool *x509.CertPool, dir string) error {
 }
 
 // readPEMFile reads a regular file of at most maxPEMFile bytes.
-func readPEMFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	b, err := readCapped(f, st.Size(), maxPEMFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return b, nil
-}
+func readPEMFile(path string) ([]byte, error) { return readRegular(path, maxPEMFile) }
