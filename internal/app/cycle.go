@@ -11,6 +11,7 @@ import (
 
 	"github.com/qmonit/qmonit/internal/catalog"
 	"github.com/qmonit/qmonit/internal/enrich"
+	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/source/panda"
 )
 
@@ -58,7 +59,7 @@ func (u *upstreams) runCycle(ctx context.Context, at time.Time, logger *slog.Log
 	if len(stats.Entries) == 0 {
 		logger.Warn("PanDA answered with no usable entries; nothing written",
 			"queues", stats.Queues, "bad", stats.BadTotal, "endpoint", stats.Endpoint)
-		return CycleResult{Stats: stats, Empty: true, Result: enrich.Result{Time: enrich.Floor(at, time.Duration(u.cfg.Interval))}}, nil
+		return CycleResult{Stats: stats, Empty: true, Result: enrich.Result{Time: point.Floor(at, time.Duration(u.cfg.Interval))}}, nil
 	}
 	res := enrich.Enrich(stats, u.catalog.Index(), at, time.Duration(u.cfg.Interval))
 	if len(res.Unknown) > 0 {

@@ -127,9 +127,9 @@ func (d *daemon) loadRaw(ctx context.Context, now time.Time) ([]rawCycle, error)
 	from := now.Add(-derive.Day)
 	dayStart := derive.BucketStart(now, derive.Day).UnixMilli()
 	byTime := map[int64][]derive.Sample{}
-	for s, err := range d.store.Select(ctx, from, now, tsdb.NameMatcher(metricJobs)) {
+	for s, err := range d.store.Select(ctx, from, now, tsdb.NameMatcher(tsdb.MetricJobs)) {
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", metricJobs, err)
+			return nil, fmt.Errorf("read %s: %w", tsdb.MetricJobs, err)
 		}
 		p := pointFromLabels(s.Labels)
 		k := p.Key()

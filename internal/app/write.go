@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/value"
 
+	"github.com/qmonit/qmonit/internal/catalog"
 	"github.com/qmonit/qmonit/internal/derive"
 	"github.com/qmonit/qmonit/internal/enrich"
 	"github.com/qmonit/qmonit/internal/point"
@@ -15,30 +16,20 @@ import (
 	"github.com/qmonit/qmonit/internal/store/tsdb"
 )
 
-// Metric names in the embedded store (DESIGN.md, "Names in each store").
-const (
-	metricJobs          = "qmonit_jobs"
-	metricQueueInfo     = "qmonit_queue_info"
-	metricCorecount     = "qmonit_queue_corecount"
-	metricCorepower     = "qmonit_queue_corepower"
-	metricDatadiskBytes = "qmonit_datadisk_bytes"
-	metricDatadiskFiles = "qmonit_datadisk_files"
-)
-
 // rollupMetric names the rollup series of a bucket size, and samplesMetric
 // the series holding how many raw samples each bucket had (coverage).
 func rollupMetric(size time.Duration) string {
 	if size == derive.Day {
-		return "qmonit_jobs:1d"
+		return tsdb.MetricJobs1d
 	}
-	return "qmonit_jobs:1h"
+	return tsdb.MetricJobs1h
 }
 
 func samplesMetric(size time.Duration) string {
 	if size == derive.Day {
-		return "qmonit_jobs_samples:1d"
+		return tsdb.MetricJobsSamples1d
 	}
-	return "qmonit_jobs_samples:1h"
+	return tsdb.MetricJobsSamples1h
 }
 
 // pointLabels returns the 21 tags of p as store labels.
@@ -53,7 +44,7 @@ func pointLabels(p *point.Point) []tsdb.Label {
 func staleSamples(pts []point.Point) []tsdb.Sample {
 	out := make([]tsdb.Sample, 0, len(pts))
 	for i := range pts {
-		out = append(out, tsdb.Sample{Name: metricJobs, Labels: pointLabels(&pts[i]), T: pts[i].Time, V: math.Float64frombits(value.StaleNaN)})
+		out = append(out, tsdb.Sample{Name: tsdb.MetricJobs, Labels: pointLabels(&pts[i]), T: pts[i].Time, V: math.Float64frombits(value.StaleNaN)})
 	}
 	return out
 }
@@ -80,10 +71,10 @@ func queueSamples(t time.Time, pts []point.Point, ix *enrich.Index) []tsdb.Sampl
 			disk = firstDatadisk(cq.ReadLAN)
 		}
 		info = append(info, tsdb.Label{Name: "datadisk", Value: disk})
-		out = append(out, tsdb.Sample{Name: metricQueueInfo, Labels: info, T: t, V: 1})
-		out = append(out, tsdb.Sample{Name: metricCorepower, Labels: []tsdb.Label{q}, T: t, V: p.Corepower})
+		out = append(out, tsdb.Sample{Name: tsdb.MetricQueueInfo, Labels: info, T: t, V: 1})
+		out = append(out, tsdb.Sample{Name: tsdb.MetricQueueCorepower, Labels: []tsdb.Label{q}, T: t, V: p.Corepower})
 		if known && cq.CoreCount != nil {
-			out = append(out, tsdb.Sample{Name: metricCorecount, Labels: []tsdb.Label{q}, T: t, V: *cq.CoreCount})
+			out = append(out, tsdb.Sample{Name: tsdb.MetricQueueCorecount, Labels: []tsdb.Label{q}, T: t, V: *cq.CoreCount})
 		}
 	}
 	return out
@@ -135,7 +126,7 @@ func (d *daemon) rollupSamples(rollups []derive.Rollup) (fresh, rerolled []tsdb.
 
 // datadiskSamples writes the datadisk occupancy once per new dump.
 func (d *daemon) datadiskSamples(t time.Time) []tsdb.Sample {
-	fetched, ok := d.up.catalog.Held("datadisk")
+	fetched, ok := d.up.catalog.Held(catalog.Datadisk)
 	if !ok || !fetched.After(d.datadiskSeen) {
 		return nil
 	}
@@ -147,10 +138,10 @@ func (d *daemon) datadiskSamples(t time.Time) []tsdb.Sample {
 func datadiskStoreSamples(t time.Time, disks map[string]datadisk.Usage) []tsdb.Sample {
 	out := make([]tsdb.Sample, 0, 2*len(disks))
 	for rse, u := range disks {
-		l := []tsdb.Label{{Name: "rse", Value: rse}}
+		l := []tsdb.Label{{Name: tsdb.LabelRSE, Value: rse}}
 		out = append(out,
-			tsdb.Sample{Name: metricDatadiskBytes, Labels: l, T: t, V: float64(u.Bytes)},
-			tsdb.Sample{Name: metricDatadiskFiles, Labels: l, T: t, V: float64(u.Files)})
+			tsdb.Sample{Name: tsdb.MetricDatadiskBytes, Labels: l, T: t, V: float64(u.Bytes)},
+			tsdb.Sample{Name: tsdb.MetricDatadiskFiles, Labels: l, T: t, V: float64(u.Files)})
 	}
 	return out
 }
@@ -232,9 +223,9 @@ var retention = []struct {
 	metrics []string
 	keep    func(*daemon) time.Duration
 }{
-	{[]string{metricJobs, metricQueueInfo, metricCorecount, metricCorepower},
+	{[]string{tsdb.MetricJobs, tsdb.MetricQueueInfo, tsdb.MetricQueueCorecount, tsdb.MetricQueueCorepower},
 		func(d *daemon) time.Duration { return time.Duration(d.cfg.Storage.Retention.Raw) }},
-	{[]string{"qmonit_jobs:1h", "qmonit_jobs_samples:1h", metricDatadiskBytes, metricDatadiskFiles},
+	{[]string{tsdb.MetricJobs1h, tsdb.MetricJobsSamples1h, tsdb.MetricDatadiskBytes, tsdb.MetricDatadiskFiles},
 		func(d *daemon) time.Duration { return time.Duration(d.cfg.Storage.Retention.Hourly) }},
 }
 

@@ -21,19 +21,10 @@ type Result struct {
 	Time time.Time
 }
 
-// Floor returns t floored to a multiple of interval since the Unix epoch, in
-// UTC. An interval under one second is treated as one second.
-func Floor(t time.Time, interval time.Duration) time.Time {
-	step := max(int64(interval/time.Second), 1)
-	s := t.Unix()
-	s -= ((s % step) + step) % step
-	return time.Unix(s, 0).UTC()
-}
-
-// Enrich builds one point per entry of stats, at Floor(cycle, interval),
+// Enrich builds one point per entry of stats, at point.Floor(cycle, interval),
 // joined with the catalog in ix. It does not modify stats or ix.
 func Enrich(stats panda.Stats, ix *Index, cycle time.Time, interval time.Duration) Result {
-	t := Floor(cycle, interval)
+	t := point.Floor(cycle, interval)
 	res := Result{Time: t, Points: make([]point.Point, 0, len(stats.Entries))}
 	var (
 		lastQueue string

@@ -6,22 +6,14 @@ package schedule
 
 import (
 	"context"
+	"github.com/qmonit/qmonit/internal/point"
 	"time"
 )
-
-// Align returns the aligned cycle time at or before t: a multiple of
-// interval since the Unix epoch.
-func Align(t time.Time, interval time.Duration) time.Time {
-	step := max(int64(interval/time.Second), 1)
-	s := t.Unix()
-	s -= ((s % step) + step) % step
-	return time.Unix(s, 0).UTC()
-}
 
 // Next returns the first cycle time c (aligned) whose start c+offset is
 // strictly after now.
 func Next(now time.Time, interval, offset time.Duration) time.Time {
-	c := Align(now.Add(-offset), interval)
+	c := point.Floor(now.Add(-offset), interval)
 	for !c.Add(offset).After(now) {
 		c = c.Add(interval)
 	}

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"github.com/qmonit/qmonit/internal/point"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -73,7 +74,7 @@ func TestRunAlignedNeverOverlapping(t *testing.T) {
 			t.Errorf("%d overlapping cycles", overlaps)
 		}
 		for i, c := range cycles {
-			if !c.Equal(Align(c, 10*time.Minute)) || !starts[i].Equal(c.Add(30*time.Second)) {
+			if !c.Equal(point.Floor(c, 10*time.Minute)) || !starts[i].Equal(c.Add(30*time.Second)) {
 				t.Errorf("cycle %d at %v started %v: not aligned + offset", i, c, starts[i])
 			}
 		}
