@@ -73,7 +73,7 @@ func newUpstreams(cfg *config.Config, logger *slog.Logger, now func() time.Time)
 		if err != nil {
 			return nil, err
 		}
-		dumps[catalog.Datadisk] = catalog.Spec{Every: time.Duration(dd.Refresh), Fetch: msearchFunc(c, dd.URL, dd.Index)}
+		dumps[catalog.Datadisk] = catalog.Spec{Every: time.Duration(dd.Refresh), Fetch: datadisk.New(dd.URL, dd.Index, c).FetchRaw}
 	}
 	u.catalog = catalog.New(catalog.Options{
 		Dir:   filepath.Join(cfg.DataDir, "catalog"),
@@ -88,15 +88,6 @@ func newUpstreams(cfg *config.Config, logger *slog.Logger, now func() time.Time)
 func getFunc(c *source.Client, url string) catalog.FetchFunc {
 	return func(ctx context.Context, _ time.Time) ([]byte, error) {
 		return c.Do(ctx, source.Request{Method: http.MethodGet, URL: url, Header: http.Header{"Accept": {"application/json"}}})
-	}
-}
-
-func msearchFunc(c *source.Client, url, index string) catalog.FetchFunc {
-	return func(ctx context.Context, now time.Time) ([]byte, error) {
-		return c.Do(ctx, source.Request{
-			Method: http.MethodPost, URL: url, Body: datadisk.Query(index, now),
-			Header: http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}},
-		})
 	}
 }
 

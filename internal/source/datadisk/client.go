@@ -26,6 +26,20 @@ func New(url, index string, c *source.Client) *Client {
 
 // Fetch runs the query for time now and decodes the answer.
 func (d *Client) Fetch(ctx context.Context, now time.Time) (map[string]Usage, []Bad, error) {
+	body, err := d.FetchRaw(ctx, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, bad, err := Decode(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("source %q: decode %q: %w", d.c.Name(), source.RedactURL(d.url), err)
+	}
+	return out, bad, nil
+}
+
+// FetchRaw runs the query for time now and returns the answer undecoded,
+// for callers that keep the raw answer (the catalog's disk copy).
+func (d *Client) FetchRaw(ctx context.Context, now time.Time) ([]byte, error) {
 	req := source.Request{Method: http.MethodGet, URL: d.url}
 	if !strings.HasPrefix(strings.ToLower(d.url), "file:") {
 		req = source.Request{
@@ -35,13 +49,5 @@ func (d *Client) Fetch(ctx context.Context, now time.Time) (map[string]Usage, []
 			Body:   Query(d.index, now),
 		}
 	}
-	body, err := d.c.Do(ctx, req)
-	if err != nil {
-		return nil, nil, err
-	}
-	out, bad, err := Decode(body)
-	if err != nil {
-		return nil, nil, fmt.Errorf("source %q: decode %q: %w", d.c.Name(), source.RedactURL(d.url), err)
-	}
-	return out, bad, nil
+	return d.c.Do(ctx, req)
 }
