@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -391,5 +392,30 @@ func TestInfluxSinkSurvivesOutageAndRestart(t *testing.T) {
 	}
 	if batches, _, _ := d2.sinks[0].sp.Backlog(); batches != 0 {
 		t.Errorf("%d batches left in the spool", batches)
+	}
+}
+
+func TestServeReturnsWhenHTTPFails(t *testing.T) {
+	fake := &fakeInflux{}
+	sink := httptest.NewServer(fake)
+	t.Cleanup(sink.Close)
+	_, cfg := newDaemonEnv(t, 10, t.TempDir())
+	cfg.Sinks.InfluxDB.Enabled, cfg.Sinks.InfluxDB.URL = true, sink.URL
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close() // the HTTP server fails at once
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(t.Context(), ServeOptions{Config: cfg, Logger: slog.New(slog.DiscardHandler), Listener: ln})
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "http server") {
+			t.Fatalf("Serve = %v, want the HTTP server's error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return after its HTTP server failed (workers not stopped)")
 	}
 }

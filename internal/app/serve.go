@@ -93,14 +93,18 @@ func Serve(ctx context.Context, o ServeOptions) error {
 			o.Logger.Warn("cycle overran; ticks skipped", "skipped", n)
 		},
 	}
-	var senders sync.WaitGroup
+	// Cycles and sink senders run under their own context, so every way out
+	// of Serve stops them and waits for them before the stores close.
+	runCtx, stop := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	defer workers.Wait()
+	defer stop()
 	for _, s := range d.sinks {
-		senders.Go(func() { s.run(ctx) })
+		workers.Go(func() { s.run(runCtx) })
 	}
-	defer senders.Wait()
 	cycles := make(chan error, 1)
-	go func() { cycles <- runner.Run(ctx, d.cycle) }()
-	for done := false; !done; {
+	workers.Go(func() { cycles <- runner.Run(runCtx, d.cycle) })
+	for {
 		select {
 		case err := <-errc:
 			return fmt.Errorf("http server: %w", err)
@@ -108,14 +112,13 @@ func Serve(ctx context.Context, o ServeOptions) error {
 			if err != nil && !errors.Is(err, context.Canceled) {
 				o.Logger.Error("cycle runner stopped", "err", err)
 			}
-			done = true
+			o.Logger.Info("shutting down")
+			shutdownHTTP(srv, o.Logger)
+			return nil
 		case <-o.Reload:
 			d.reload(o.LoadConfig)
 		}
 	}
-	o.Logger.Info("shutting down")
-	shutdownHTTP(srv, o.Logger)
-	return nil
 }
 
 func shutdownHTTP(srv *http.Server, logger *slog.Logger) {
