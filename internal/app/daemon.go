@@ -31,7 +31,7 @@ type daemon struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 
-	up     *upstreams
+	upp    atomic.Pointer[upstreams] // replaced by reload; read by cycles and scrapes
 	store  *tsdb.Store
 	snap   *sqlsnap.DB
 	roller *derive.Roller
@@ -97,10 +97,12 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 	if d.det, err = detect.New(detCfg); err != nil {
 		return nil, err
 	}
-	if d.up, err = newUpstreams(cfg, logger, now); err != nil {
+	up, err := newUpstreams(cfg, logger, now)
+	if err != nil {
 		return nil, err
 	}
-	d.reg.MustRegister(d.up.tracker)
+	d.upp.Store(up)
+	d.reg.MustRegister(up.tracker)
 	d.store, err = tsdb.Open(filepath.Join(cfg.DataDir, "tsdb"), tsdb.Options{
 		Interval:  time.Duration(cfg.Interval),
 		Retention: time.Duration(cfg.Storage.Retention.Daily),
@@ -117,6 +119,9 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 	}
 	return d, nil
 }
+
+// up returns the current upstreams (sources and catalog).
+func (d *daemon) up() *upstreams { return d.upp.Load() }
 
 // close flushes and closes the stores; each failing step is logged by name
 // and the others still run.
@@ -170,7 +175,7 @@ var catalogAgeDesc = prometheus.NewDesc("qmonit_catalog_age_seconds",
 func (c catalogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- catalogAgeDesc }
 
 func (c catalogCollector) Collect(ch chan<- prometheus.Metric) {
-	for name, age := range c.d.up.catalog.Ages(time.Now()) {
+	for name, age := range c.d.up().catalog.Ages(time.Now()) {
 		ch <- prometheus.MustNewConstMetric(catalogAgeDesc, prometheus.GaugeValue, age.Seconds(), name)
 	}
 }

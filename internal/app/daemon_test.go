@@ -256,16 +256,21 @@ func TestRetentionDeletesOldRaw(t *testing.T) {
 }
 
 func TestReloadKeepsOldConfigOnError(t *testing.T) {
-	_, cfg := newDaemonEnv(t, 20, t.TempDir())
+	g, cfg := newDaemonEnv(t, 20, t.TempDir())
 	d := openTestDaemon(t, cfg, day0)
 	defer d.close()
-	old := d.up
+	old := d.up()
 	d.reload(func() (*config.Config, error) { return nil, os.ErrNotExist })
-	if d.up != old || gaugeValue(t, d, "qmonit_config_last_reload_successful") != 0 {
+	if d.up() != old || gaugeValue(t, d, "qmonit_config_last_reload_successful") != 0 {
 		t.Fatal("a failed reload replaced the upstreams or did not set the gauge to 0")
 	}
+	// SIGHUP arrives while a cycle runs (the race detector checks the swap).
+	g.set(day0)
+	cycled := make(chan struct{})
+	go func() { d.cycle(context.Background(), day0); close(cycled) }()
 	d.reload(func() (*config.Config, error) { return cfg, nil })
-	if d.up == old || gaugeValue(t, d, "qmonit_config_last_reload_successful") != 1 {
+	<-cycled
+	if d.up() == old || gaugeValue(t, d, "qmonit_config_last_reload_successful") != 1 {
 		t.Fatal("a good reload did not take effect")
 	}
 }

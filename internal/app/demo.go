@@ -90,7 +90,7 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 	}
 	now := time.Now()
 	interval := time.Duration(d.cfg.Interval)
-	if err := d.up.catalog.Refresh(ctx, now); err != nil {
+	if err := d.up().catalog.Refresh(ctx, now); err != nil {
 		return fmt.Errorf("backfill: catalog: %w", err)
 	}
 	// History covers every cycle before the first live one, so no cycle is
@@ -104,7 +104,7 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 	total := int(end.Sub(start) / interval)
 	began := time.Now()
 	bar := newProgress(progress, "backfill", total)
-	err := d.store.Backfill(ctx, total, historyCycles(grid, d.up.catalog.Index(), d.up.catalog.Datadisks(), start, total, interval), bar.update)
+	err := d.store.Backfill(ctx, total, historyCycles(grid, d.up().catalog.Index(), d.up().catalog.Datadisks(), start, total, interval), bar.update)
 	bar.done()
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)

@@ -135,7 +135,7 @@ func (d *daemon) cycle(ctx context.Context, at time.Time) {
 	start := time.Now()
 	st := *d.status.Load()
 	st.LastCycle = at
-	res, err := d.up.runCycle(ctx, at, d.logger)
+	res, err := d.up().runCycle(ctx, at, d.logger)
 	if err == nil && !res.Empty {
 		err = d.writeCycle(ctx, res)
 	}
@@ -171,9 +171,9 @@ func (d *daemon) reload(load func() (*config.Config, error)) {
 	if err == nil {
 		var up *upstreams
 		if up, err = newUpstreams(cfg, d.logger, time.Now); err == nil {
-			d.reg.Unregister(d.up.tracker)
+			d.reg.Unregister(d.up().tracker)
 			d.reg.MustRegister(up.tracker)
-			d.up = up
+			d.upp.Store(up)
 		}
 	}
 	if err != nil {

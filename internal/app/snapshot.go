@@ -20,8 +20,8 @@ type rowKey struct{ queue, prodSource, resource string }
 func (d *daemon) snapshotRows(pts []point.Point) []sqlsnap.Row {
 	idx := map[rowKey]int{}
 	var rows []sqlsnap.Row
-	disks := d.up.catalog.Datadisks()
-	ix := d.up.catalog.Index()
+	disks := d.up().catalog.Datadisks()
+	ix := d.up().catalog.Index()
 	for i := range pts {
 		p := &pts[i]
 		k := rowKey{p.Queue, p.ProdSource, p.Resource}

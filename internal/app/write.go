@@ -126,12 +126,12 @@ func (d *daemon) rollupSamples(rollups []derive.Rollup) (fresh, rerolled []tsdb.
 
 // datadiskSamples writes the datadisk occupancy once per new dump.
 func (d *daemon) datadiskSamples(t time.Time) []tsdb.Sample {
-	fetched, ok := d.up.catalog.Held(catalog.Datadisk)
+	fetched, ok := d.up().catalog.Held(catalog.Datadisk)
 	if !ok || !fetched.After(d.datadiskSeen) {
 		return nil
 	}
 	d.datadiskSeen = fetched
-	return datadiskStoreSamples(t, d.up.catalog.Datadisks())
+	return datadiskStoreSamples(t, d.up().catalog.Datadisks())
 }
 
 // datadiskStoreSamples are the occupancy samples of every RSE at t.
@@ -169,7 +169,7 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 	for i := range all {
 		d.latest[all[i].Key()] = all[i]
 	}
-	extra := append(queueSamples(t, res.Points, d.up.catalog.Index()), d.datadiskSamples(t)...)
+	extra := append(queueSamples(t, res.Points, d.up().catalog.Index()), d.datadiskSamples(t)...)
 	extra = append(extra, staleSamples(gone.Stale)...)
 	d.pruneLatest(t)
 	d.metrics.pointsWritten.WithLabelValues("stale").Add(float64(len(gone.Stale)))
