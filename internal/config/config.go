@@ -135,31 +135,62 @@ type Snapshot struct {
 // Sinks are the external engines every cycle's points are also written to,
 // each through an on-disk spool so an outage loses nothing.
 type Sinks struct {
-	InfluxDB InfluxDB `yaml:"influxdb"`
+	InfluxDB    InfluxDB    `yaml:"influxdb"`
+	RemoteWrite RemoteWrite `yaml:"remote_write"`
 }
 
 // InfluxDB is the InfluxDB (or VictoriaMetrics /write) sink: line protocol
 // over HTTP, v1 (database, retention policy, user/password) or v2 (org,
 // bucket, token).
 type InfluxDB struct {
-	Enabled         bool     `yaml:"enabled"`
-	URL             string   `yaml:"url"`
-	Version         int      `yaml:"version"`
-	Database        string   `yaml:"database"`
-	RetentionPolicy string   `yaml:"retention_policy"`
-	Org             string   `yaml:"org"`
-	Bucket          string   `yaml:"bucket"`
-	Username        string   `yaml:"username"`
-	Password        Secret   `yaml:"password"`
-	PasswordFile    string   `yaml:"password_file"`
-	Token           Secret   `yaml:"token"`
-	TokenFile       string   `yaml:"token_file"`
-	BatchSize       int      `yaml:"batch_size"`
-	Gzip            bool     `yaml:"gzip"`
-	Timeout         Duration `yaml:"timeout"`
+	Enabled  bool   `yaml:"enabled"`
+	URL      string `yaml:"url"`
+	Version  int    `yaml:"version"`
+	Database string `yaml:"database"`
+	// RetentionPolicy receives raw points (v1); RetentionPolicyHourly and
+	// RetentionPolicyDaily the rollups and the hourly datadisks measurement.
+	// The seed's names are the defaults.
+	RetentionPolicy       string `yaml:"retention_policy"`
+	RetentionPolicyHourly string `yaml:"retention_policy_hourly"`
+	RetentionPolicyDaily  string `yaml:"retention_policy_daily"`
+	Org                   string `yaml:"org"`
+	// Bucket, BucketHourly and BucketDaily are the v2 equivalents.
+	Bucket       string `yaml:"bucket"`
+	BucketHourly string `yaml:"bucket_hourly"`
+	BucketDaily  string `yaml:"bucket_daily"`
+	// Rollups writes the hourly and daily rollups (measurement jobs) and the
+	// hourly datadisks measurement, as the seed's downsampling jobs did.
+	Rollups      bool     `yaml:"rollups"`
+	Username     string   `yaml:"username"`
+	Password     Secret   `yaml:"password"`
+	PasswordFile string   `yaml:"password_file"`
+	Token        Secret   `yaml:"token"`
+	TokenFile    string   `yaml:"token_file"`
+	BatchSize    int      `yaml:"batch_size"`
+	Gzip         bool     `yaml:"gzip"`
+	Timeout      Duration `yaml:"timeout"`
 	// SpoolMaxBytes bounds the on-disk backlog; when full, the oldest
 	// batches are dropped (counted and logged).
 	SpoolMaxBytes int64 `yaml:"spool_max_bytes"`
+}
+
+// RemoteWrite is the Prometheus remote write 1.0 sink (Prometheus with
+// --web.enable-remote-write-receiver, VictoriaMetrics, Mimir, Thanos): the
+// same series as the embedded store, raw and rolled up.
+type RemoteWrite struct {
+	Enabled         bool   `yaml:"enabled"`
+	URL             string `yaml:"url"`
+	BearerToken     Secret `yaml:"bearer_token"`
+	BearerTokenFile string `yaml:"bearer_token_file"`
+	Username        string `yaml:"username"`
+	Password        Secret `yaml:"password"`
+	PasswordFile    string `yaml:"password_file"`
+	// ExternalLabels are added to every series, as "name=value,name=value"
+	// (Prometheus' external_labels), e.g. to tell several qmonits apart.
+	ExternalLabels string   `yaml:"external_labels"`
+	BatchSize      int      `yaml:"batch_size"`
+	Timeout        Duration `yaml:"timeout"`
+	SpoolMaxBytes  int64    `yaml:"spool_max_bytes"`
 }
 
 const day = 24 * time.Hour
@@ -192,10 +223,18 @@ func Default() *Config {
 				HTTP:    defaultHTTP(),
 			},
 		},
-		Sinks: Sinks{InfluxDB: InfluxDB{
-			URL: "http://127.0.0.1:8086", Version: 1, Database: "qmonit", BatchSize: 5000, Gzip: true,
-			Timeout: Duration(30 * time.Second), SpoolMaxBytes: 1 << 30,
-		}},
+		Sinks: Sinks{
+			InfluxDB: InfluxDB{
+				URL: "http://127.0.0.1:8086", Version: 1, Database: "qmonit",
+				RetentionPolicy: "10m", RetentionPolicyHourly: "1h", RetentionPolicyDaily: "1d",
+				Bucket: "10m", BucketHourly: "1h", BucketDaily: "1d", Rollups: true,
+				BatchSize: 5000, Gzip: true, Timeout: Duration(30 * time.Second), SpoolMaxBytes: 1 << 30,
+			},
+			RemoteWrite: RemoteWrite{
+				URL:       "http://127.0.0.1:9090/api/v1/write",
+				BatchSize: 5000, Timeout: Duration(30 * time.Second), SpoolMaxBytes: 1 << 30,
+			},
+		},
 		Storage: Storage{Retention: Retention{
 			Raw:    Duration(35 * day),
 			Hourly: Duration(400 * day),

@@ -177,6 +177,36 @@ func validateHTTP(p *problems, key string, h HTTP) {
 }
 
 func (c *Config) validateSinks(p *problems) {
+	c.validateInfluxDB(p)
+	c.validateRemoteWrite(p)
+}
+
+func (c *Config) validateRemoteWrite(p *problems) {
+	rw := c.Sinks.RemoteWrite
+	if !rw.Enabled {
+		return
+	}
+	const key = "sinks.remote_write"
+	validateURL(p, key, rw.URL)
+	if u, err := url.Parse(rw.URL); err == nil && u.Scheme == "file" {
+		p.addf(key+".url", "scheme must be http or https")
+	}
+	if rw.BearerToken.Reveal() != "" && rw.Username != "" {
+		p.addf(key+".bearer_token", "bearer_token excludes username/password")
+	}
+	if _, err := ParseLabels(rw.ExternalLabels); err != nil {
+		p.addf(key+".external_labels", "%v", err)
+	}
+	if rw.BatchSize < 1 || rw.BatchSize > 1_000_000 {
+		p.addf(key+".batch_size", "must be 1..1000000, got %d", rw.BatchSize)
+	}
+	if rw.SpoolMaxBytes < 1<<20 {
+		p.addf(key+".spool_max_bytes", "must be at least 1 MiB, got %d", rw.SpoolMaxBytes)
+	}
+	p.between(key+".timeout", rw.Timeout, Duration(time.Second), Duration(10*time.Minute))
+}
+
+func (c *Config) validateInfluxDB(p *problems) {
 	in := c.Sinks.InfluxDB
 	if !in.Enabled {
 		return
@@ -191,9 +221,15 @@ func (c *Config) validateSinks(p *problems) {
 		if in.Database == "" {
 			p.addf(key+".database", "must not be empty for version 1")
 		}
+		if in.Rollups && (in.RetentionPolicyHourly == "" || in.RetentionPolicyDaily == "") {
+			p.addf(key+".retention_policy_hourly", "retention_policy_hourly and retention_policy_daily must be set when rollups is true")
+		}
 	case 2:
 		if in.Bucket == "" {
 			p.addf(key+".bucket", "must not be empty for version 2")
+		}
+		if in.Rollups && (in.BucketHourly == "" || in.BucketDaily == "") {
+			p.addf(key+".bucket_hourly", "bucket_hourly and bucket_daily must be set when rollups is true")
 		}
 	default:
 		p.addf(key+".version", "must be 1 or 2, got %d", in.Version)

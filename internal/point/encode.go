@@ -126,10 +126,7 @@ func appendLPField(b []byte, name string, v float64) []byte {
 	b = append(b, ',')
 	b = append(b, name...)
 	b = append(b, '=')
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		v = 0
-	}
-	return strconv.AppendFloat(b, v, 'f', -1, 64)
+	return AppendLineProtocolFloat(b, v)
 }
 
 // appendLPTag escapes a tag key or value: comma, equals sign and space get a
@@ -170,4 +167,51 @@ func appendLPTag(b []byte, s string) []byte {
 		i += size
 	}
 	return b
+}
+
+// FieldSamples is the rollup field holding the number of raw samples in the
+// bucket.
+const FieldSamples = "samples"
+
+// AppendLineProtocolRollup appends one rollup line without the trailing
+// newline: p's tags, the bucket's value as the float field jobs (a mean for
+// snapshot states, a sum for final ones), its sample count as an integer,
+// and p's other numeric fields, at t (the bucket's start, as the seed
+// stamped its downsampled points).
+func AppendLineProtocolRollup(b []byte, p *Point, t time.Time, value float64, samples int) []byte {
+	b = append(b, Measurement...)
+	p.EachTag(func(k, v string) {
+		b = append(b, ',')
+		b = appendLPTag(b, k)
+		b = append(b, '=')
+		b = appendLPTag(b, v)
+	})
+	b = append(b, ' ')
+	b = append(b, FieldJobs...)
+	b = append(b, '=')
+	b = AppendLineProtocolFloat(b, value)
+	b = append(b, ',')
+	b = append(b, FieldSamples...)
+	b = append(b, '=')
+	b = strconv.AppendInt(b, int64(samples), 10)
+	b = append(b, 'i')
+	b = appendLPField(b, FieldResourceFactor, p.ResourceFactor)
+	b = appendLPField(b, FieldCorepower, p.Corepower)
+	b = appendLPField(b, FieldPledge, p.Pledge)
+	b = append(b, ' ')
+	return strconv.AppendInt(b, t.UnixNano(), 10)
+}
+
+// AppendLineProtocolTag appends s escaped as a line-protocol tag key or
+// value (see appendLPTag).
+func AppendLineProtocolTag(b []byte, s string) []byte { return appendLPTag(b, s) }
+
+// AppendLineProtocolFloat appends v as a line-protocol float field value
+// (a number without the "i" suffix is a float); NaN and ±Inf, which line
+// protocol cannot carry, become 0.
+func AppendLineProtocolFloat(b []byte, v float64) []byte {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		v = 0
+	}
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
 }

@@ -30,10 +30,15 @@ type Options struct {
 	URL string
 	// Version is the write API: 1 (/write, default) or 2 (/api/v2/write).
 	Version int
-	// Database and RetentionPolicy select the target in version 1.
-	Database, RetentionPolicy string
-	// Org and Bucket select the target in version 2.
-	Org, Bucket string
+	// Database and RetentionPolicy select the target of raw points in
+	// version 1; HourlyRetentionPolicy and DailyRetentionPolicy receive the
+	// rollups (and the hourly datadisks measurement).
+	Database, RetentionPolicy                   string
+	HourlyRetentionPolicy, DailyRetentionPolicy string
+	// Org and Bucket select the target in version 2; HourlyBucket and
+	// DailyBucket receive the rollups.
+	Org, Bucket               string
+	HourlyBucket, DailyBucket string
 	// Username and Password give basic auth in version 1; Token gives
 	// "Authorization: Token" in version 2.
 	Username, Password, Token string
@@ -49,10 +54,11 @@ type Options struct {
 
 // Sink writes points to one InfluxDB server. It is safe for concurrent use.
 type Sink struct {
-	opts     Options
-	client   *http.Client
-	endpoint string // full write URL with query parameters
-	gzip     bool
+	opts      Options
+	client    *http.Client
+	endpoint  string             // raw points' write URL with query parameters
+	endpoints [numTargets]string // per Target; "" when not configured
+	gzip      bool
 }
 
 // New validates o and returns a Sink that sends with client (a default
@@ -70,11 +76,25 @@ func New(o Options, client *http.Client) (*Sink, error) {
 	if client == nil {
 		client = &http.Client{}
 	}
-	endpoint, err := writeURL(o)
-	if err != nil {
-		return nil, err
+	s := &Sink{opts: o, client: client, gzip: o.Gzip == nil || *o.Gzip}
+	for t, rp := range [numTargets][2]string{
+		Raw:    {o.RetentionPolicy, o.Bucket},
+		Hourly: {o.HourlyRetentionPolicy, o.HourlyBucket},
+		Daily:  {o.DailyRetentionPolicy, o.DailyBucket},
+	} {
+		to := o
+		to.RetentionPolicy, to.Bucket = rp[0], rp[1]
+		if Target(t) != Raw && ((o.Version == 1 && to.RetentionPolicy == "") || (o.Version == 2 && to.Bucket == "")) {
+			continue // rollups not configured
+		}
+		ep, err := writeURL(to)
+		if err != nil {
+			return nil, err
+		}
+		s.endpoints[t] = ep
 	}
-	return &Sink{opts: o, client: client, endpoint: endpoint, gzip: o.Gzip == nil || *o.Gzip}, nil
+	s.endpoint = s.endpoints[Raw]
+	return s, nil
 }
 
 // writeURL builds the write endpoint for o.

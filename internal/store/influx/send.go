@@ -67,19 +67,30 @@ func compress(batch []byte) ([]byte, error) {
 // Send writes one line-protocol batch. It returns nil on 2xx, an *HTTPError
 // wrapping spool.ErrPermanent on a 4xx other than 408/429, and a transient
 // error otherwise (5xx, 408, 429, network, timeout).
+//
+// A batch whose header names a target this sink has no retention policy
+// (bucket) for, or an unknown one, is permanent: it is quarantined with
+// the reason instead of being written to the wrong place.
 func (s *Sink) Send(ctx context.Context, batch []byte) error {
+	target, batch, err := splitTarget(batch)
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, spool.ErrPermanent)
+	}
+	if !s.HasTarget(target) {
+		return fmt.Errorf("influx: no retention policy or bucket configured for %s batches: %w", target, spool.ErrPermanent)
+	}
+	endpoint := s.endpoints[target]
 	body := batch
 	if s.gzip {
-		var err error
 		if body, err = compress(batch); err != nil {
-			return fmt.Errorf("write %q: gzip: %w", redact(s.endpoint), err)
+			return fmt.Errorf("write %q: gzip: %w", redact(endpoint), err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("write %q: %w", redact(s.endpoint), err)
+		return fmt.Errorf("write %q: %w", redact(endpoint), err)
 	}
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	if s.gzip {
@@ -88,7 +99,7 @@ func (s *Sink) Send(ctx context.Context, batch []byte) error {
 	s.authorize(req)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("write %q: %w", redact(s.endpoint), err)
+		return fmt.Errorf("write %q: %w", redact(endpoint), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
@@ -96,7 +107,7 @@ func (s *Sink) Send(ctx context.Context, batch []byte) error {
 		return nil
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return &HTTPError{URL: redact(s.endpoint), Status: resp.StatusCode, Message: errorMessage(msg)}
+	return &HTTPError{URL: redact(endpoint), Status: resp.StatusCode, Message: errorMessage(msg)}
 }
 
 func (s *Sink) authorize(req *http.Request) {

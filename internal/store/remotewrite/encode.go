@@ -56,6 +56,9 @@ func (s *Sink) EncodePoints(pts []point.Point) [][]byte {
 					labels = append(labels, prompb.Label{Name: k, Value: v})
 				}
 			})
+			if len(s.o.ExternalLabels) > 0 {
+				labels = s.addExternal(labels, first)
+			}
 			samples[i] = prompb.Sample{Value: float64(p.Jobs), Timestamp: p.Time.UnixMilli()}
 			req.Timeseries[i] = prompb.TimeSeries{
 				Labels:  labels[first:len(labels):len(labels)],
@@ -84,7 +87,7 @@ func (s *Sink) EncodeSamples(name string, ss []Series) [][]byte {
 		for i := range chunk {
 			samples[i] = prompb.Sample{Value: chunk[i].V, Timestamp: chunk[i].T.UnixMilli()}
 			req.Timeseries[i] = prompb.TimeSeries{
-				Labels:  seriesLabels(name, chunk[i].Labels),
+				Labels:  seriesLabels(name, s.withExternal(chunk[i].Labels)),
 				Samples: samples[i : i+1 : i+1],
 			}
 		}
@@ -93,6 +96,28 @@ func (s *Sink) EncodeSamples(name string, ss []Series) [][]byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// addExternal appends the external labels the series labels[first:] lacks
+// and sorts that series' labels by name again.
+func (s *Sink) addExternal(labels []prompb.Label, first int) []prompb.Label {
+	own := len(labels)
+	for _, e := range s.o.ExternalLabels {
+		if !slices.ContainsFunc(labels[first:own], func(l prompb.Label) bool { return l.Name == e.Name }) {
+			labels = append(labels, prompb.Label{Name: e.Name, Value: validValue(e.Value)})
+		}
+	}
+	slices.SortFunc(labels[first:], func(a, b prompb.Label) int { return cmp.Compare(a.Name, b.Name) })
+	return labels
+}
+
+// withExternal puts the external labels before ls, so seriesLabels, which
+// keeps the last of equal names, lets the series' own labels win.
+func (s *Sink) withExternal(ls []Label) []Label {
+	if len(s.o.ExternalLabels) == 0 {
+		return ls
+	}
+	return append(slices.Clip(s.o.ExternalLabels), ls...)
 }
 
 // seriesLabels returns the wire labels of one series, sorted and deduplicated.

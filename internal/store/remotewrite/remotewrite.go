@@ -69,6 +69,9 @@ type Options struct {
 	Username    string            // HTTP basic auth
 	Password    string            // HTTP basic auth
 	Headers     map[string]string // extra request headers; cannot override the protocol ones
+	// ExternalLabels are added to every series that lacks a label of the
+	// same name, as Prometheus' external_labels.
+	ExternalLabels []Label
 }
 
 // protocolHeaders are set by Send and may not be overridden by Options.Headers.

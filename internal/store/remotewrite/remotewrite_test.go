@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/prometheus/prompb"
+
 	"github.com/qmonit/qmonit/internal/point"
 )
 
@@ -213,5 +215,42 @@ func TestNewValidates(t *testing.T) {
 	}
 	if got := s.EncodePoints(nil); len(got) != 0 {
 		t.Errorf("EncodePoints(nil) = %d batches", len(got))
+	}
+}
+
+func TestExternalLabels(t *testing.T) {
+	rec := newRecorder(t, 0, "")
+	s := newSink(t, Options{URL: rec.srv.URL, BatchSize: 10,
+		ExternalLabels: []Label{{"replica", "a"}, {"cloud", "external-loses"}, {"Zone", "z"}}})
+	ts := time.UnixMilli(1_700_000_000_000)
+	pts := synthPoints(1, ts, "wf")
+	sendAll(t, s, s.EncodePoints(pts))
+	sendAll(t, s, s.EncodeSamples("qmonit_queue_info", []Series{{Labels: []Label{{"cloud", "DE"}}, T: ts, V: 1}}))
+	var got [][]prompb.Label
+	for _, r := range rec.requests() {
+		for _, ser := range r.body.Timeseries {
+			got = append(got, ser.Labels)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d series, want 2", len(got))
+	}
+	for i, ls := range got {
+		if !slices.IsSortedFunc(ls, func(a, b prompb.Label) int { return strings.Compare(a.Name, b.Name) }) {
+			t.Errorf("series %d labels not sorted: %v", i, ls)
+		}
+		have := map[string]string{}
+		for _, l := range ls {
+			if _, dup := have[l.Name]; dup {
+				t.Errorf("series %d: label %s twice", i, l.Name)
+			}
+			have[l.Name] = l.Value
+		}
+		if have["replica"] != "a" || have["Zone"] != "z" {
+			t.Errorf("series %d: external labels missing: %v", i, have)
+		}
+		if have["cloud"] == "external-loses" {
+			t.Errorf("series %d: external label overrode the series' own cloud", i)
+		}
 	}
 }
