@@ -83,7 +83,7 @@ func deliverToSinks(ctx context.Context, cfg *config.Config, logger *slog.Logger
 	}
 	for _, s := range sinks {
 		if ok && len(res.Points) > 0 {
-			if err := s.enqueue(res.Points); err != nil {
+			if err := s.enqueue(&sinkCycle{points: res.Points}); err != nil {
 				logger.Error("sink enqueue failed", "sink", s.name, "err", err)
 				continue
 			}

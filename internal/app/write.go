@@ -158,18 +158,13 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 		d.metrics.writeErrors.WithLabelValues("store").Inc()
 		return err
 	}
-	for _, s := range d.sinks {
-		if err := s.enqueue(all); err != nil {
-			d.metrics.writeErrors.WithLabelValues(s.name).Inc()
-			d.logger.Error("sink enqueue failed", "sink", s.name, "err", err)
-		}
-	}
 	d.metrics.pointsWritten.WithLabelValues("jobs").Add(float64(len(res.Points)))
 	d.metrics.pointsWritten.WithLabelValues("zero_filled").Add(float64(len(gone.Zeros)))
 	for i := range all {
 		d.latest[all[i].Key()] = all[i]
 	}
-	extra := append(queueSamples(t, res.Points, d.up().catalog.Index()), d.datadiskSamples(t)...)
+	disks := d.datadiskSamples(t)
+	extra := append(queueSamples(t, res.Points, d.up().catalog.Index()), disks...)
 	extra = append(extra, staleSamples(gone.Stale)...)
 	d.pruneLatest(t)
 	d.metrics.pointsWritten.WithLabelValues("stale").Add(float64(len(gone.Stale)))
@@ -190,6 +185,7 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 	}
 	d.metrics.pointsWritten.WithLabelValues("rollup").Add(float64(len(fresh) + len(rerolled)))
 	d.avg.Observe(t, samples)
+	d.feedSinks(&sinkCycle{points: all, samples: extra, replaced: rerolled}, rep.Rollups, len(disks) > 0, t)
 	d.inc.record(t, d.det.Observe(t, detectObservations(all)))
 	d.applyRetention(ctx, t)
 	if err := d.snap.Write(ctx, d.snapshotRows(all), t, time.Duration(d.cfg.StaleAfter)); err != nil {
@@ -197,6 +193,27 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 		d.logger.Error("snapshot write failed", "err", err)
 	}
 	return nil
+}
+
+// feedSinks spools the cycle for every external sink; rollups and the
+// datadisks rows are built only when a sink writes them. A spool failure
+// (local disk) is logged and counted; it never fails the cycle.
+func (d *daemon) feedSinks(c *sinkCycle, rollups []derive.Rollup, newDisks bool, t time.Time) {
+	if len(d.sinks) == 0 {
+		return
+	}
+	if wantsRollups(d.sinks) {
+		c.rollups = d.sinkRollups(rollups)
+	}
+	if newDisks && wantsDatadisks(d.sinks) {
+		c.datadisks = d.datadiskRows(t.Truncate(time.Hour), d.up().catalog.Datadisks())
+	}
+	for _, s := range d.sinks {
+		if err := s.enqueue(c); err != nil {
+			d.metrics.writeErrors.WithLabelValues(s.name).Inc()
+			d.logger.Error("sink enqueue failed", "sink", s.name, "err", err)
+		}
+	}
 }
 
 // pruneLatest forgets the labels of series not written for longer than the
