@@ -17,6 +17,7 @@ import (
 	"github.com/qmonit/qmonit/internal/config"
 	"github.com/qmonit/qmonit/internal/derive"
 	"github.com/qmonit/qmonit/internal/detect"
+	"github.com/qmonit/qmonit/internal/health"
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/store/sqlsnap"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
@@ -40,6 +41,9 @@ type daemon struct {
 	det    *detect.Detector
 	inc    incidents
 	sinks  []*sink
+	health *health.Checker // owned by the health goroutine
+	// started is when the daemon opened; "no cycle" counts from it.
+	started time.Time
 
 	// Owned by the cycle goroutine.
 	latest       map[point.Key]point.Point // last point of every series, for rollup labels
@@ -68,6 +72,9 @@ type Status struct {
 	Points        int       // points written by the last good cycle
 	Queues        int       // queues in the last good answer
 	Duration      time.Duration
+	Completed     time.Time // wall time the last cycle finished, good or not
+	FailedInARow  int       // consecutive cycles that failed fetching PanDA (or got no queues)
+	StoreError    string    // the last cycle's store write error, "" when it wrote
 }
 
 // openDaemon opens every store under the data directory (or the DSN) and
@@ -84,6 +91,9 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 		}
 	}()
 	d.metrics = newMetrics(d.reg)
+	d.started = now()
+	d.health = health.New(health.Default(time.Duration(cfg.Interval)))
+	d.reg.MustRegister(pipelineCollector{&d.inc})
 	d.status.Store(&Status{})
 	dcfg := derive.Config{Interval: time.Duration(cfg.Interval)}
 	if d.roller, err = derive.NewRoller(dcfg); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/qmonit/qmonit/internal/detect"
+	"github.com/qmonit/qmonit/internal/health"
 	"github.com/qmonit/qmonit/internal/point"
 )
 
@@ -21,6 +22,9 @@ type incidents struct {
 	open    []detect.Incident
 	recent  []detect.Incident // closed, newest first
 	updated time.Time
+
+	pipeline       []health.Alert // open pipeline-health alerts
+	pipelineRecent []health.Alert // resolved, newest first
 }
 
 func (in *incidents) record(t time.Time, rep detect.Report) {
@@ -60,7 +64,10 @@ func (in *incidents) serveHTTP(w http.ResponseWriter, _ *http.Request) {
 		UpdatedAt *time.Time        `json:"updated_at"`
 		Open      []detect.Incident `json:"open"`
 		Recent    []detect.Incident `json:"recent"`
-	}{Status: "success", Open: in.open, Recent: in.recent}
+		// Pipeline-health alerts: qmonit's own problems.
+		Pipeline       []health.Alert `json:"pipeline"`
+		PipelineRecent []health.Alert `json:"pipeline_recent"`
+	}{Status: "success", Open: in.open, Recent: in.recent, Pipeline: in.pipeline, PipelineRecent: in.pipelineRecent}
 	if !in.updated.IsZero() {
 		u := in.updated
 		body.UpdatedAt = &u
@@ -70,6 +77,12 @@ func (in *incidents) serveHTTP(w http.ResponseWriter, _ *http.Request) {
 	}
 	if body.Recent == nil {
 		body.Recent = []detect.Incident{}
+	}
+	if body.Pipeline == nil {
+		body.Pipeline = []health.Alert{}
+	}
+	if body.PipelineRecent == nil {
+		body.PipelineRecent = []health.Alert{}
 	}
 	b, err := json.Marshal(body)
 	in.mu.RUnlock()

@@ -104,6 +104,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	cycles := make(chan error, 1)
 	workers.Go(func() { cycles <- runner.Run(runCtx, d.cycle) })
+	workers.Go(func() { d.watchHealth(runCtx) })
 	for {
 		select {
 		case err := <-errc:
@@ -136,11 +137,19 @@ func (d *daemon) cycle(ctx context.Context, at time.Time) {
 	st := *d.status.Load()
 	st.LastCycle = at
 	res, err := d.up().runCycle(ctx, at, d.logger)
-	if err == nil && !res.Empty {
-		err = d.writeCycle(ctx, res)
+	st.StoreError = ""
+	switch {
+	case err != nil || res.Empty:
+		st.FailedInARow++
+	default:
+		st.FailedInARow = 0
+		if err = d.writeCycle(ctx, res); err != nil {
+			st.StoreError = err.Error()
+		}
 	}
 	d.metrics.badRecords.WithLabelValues(PandaSource).Add(float64(res.Stats.BadTotal))
 	st.Duration = time.Since(start)
+	st.Completed = time.Now()
 	d.metrics.cycleDuration.Observe(st.Duration.Seconds())
 	switch {
 	case err != nil:

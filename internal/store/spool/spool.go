@@ -239,3 +239,11 @@ func (s *Spool) Backlog() (batches int, bytes int64, oldest time.Time) {
 
 // Dir returns the spool directory.
 func (s *Spool) Dir() string { return s.dir }
+
+// Dropped returns the number of batches dropped because the spool was full
+// since it was opened.
+func (s *Spool) Dropped() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dropped
+}

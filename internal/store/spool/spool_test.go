@@ -88,6 +88,9 @@ func TestMaxBytesDropsOldest(t *testing.T) {
 	if got := testutil.ToFloat64(collectorMetric(s, "qmonit_spool_dropped_batches_total")); got != 3 {
 		t.Fatalf("dropped = %v; want 3", got)
 	}
+	if got := s.Dropped(); got != 3 {
+		t.Fatalf("Dropped() = %d; want 3", got)
+	}
 	if err := s.Append(make([]byte, 11)); err == nil {
 		t.Fatal("Append(11 bytes) with MaxBytes 10 = nil; want error")
 	}
