@@ -8,7 +8,7 @@ GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: all build test test-short test-integration check fmt lint fuzz bench demo sim clean
+.PHONY: all build test test-short test-integration check fmt lint fuzz bench demo sim clean assets
 
 all: check test build
 
@@ -24,9 +24,10 @@ test:
 test-short:
 	$(GO) test -race -short $(PKGS)
 
-# Integration tests against real servers; scripts/services.sh starts them.
+# Integration tests against real servers: uses the servers named by
+# INFLUX_URL etc. when set, else starts them (scripts/services-start.sh).
 test-integration:
-	QMONIT_INTEGRATION=1 $(GO) test -race -count=1 -run Integration $(PKGS)
+	GO=$(GO) bash scripts/test-integration.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -52,3 +53,9 @@ sim: build
 
 clean:
 	rm -rf bin
+
+# Rebuilds the web UI's third-party assets (uPlot, pinned in web/package.json)
+# into internal/web/assets/vendor/. The output is committed: `go build` never
+# needs npm.
+assets:
+	cd web && npm ci --ignore-scripts --no-audit --no-fund && npm run build
