@@ -229,7 +229,7 @@ func TestLineProtocolAcceptedByInfluxDBIntegration(t *testing.T) {
 	t.Logf("InfluxDB accepted %d points", want)
 }
 
-func influxQuery(t *testing.T, base, db, q string) string {
+func influxQuery(t testing.TB, base, db, q string) string {
 	t.Helper()
 	v := url.Values{"q": {q}}
 	if db != "" {
