@@ -85,12 +85,23 @@ func newSinks(cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer
 		}
 		out = append(out, s)
 	}
-	if reg != nil {
-		for _, s := range out {
-			reg.MustRegister(s.sp)
-		}
+	if reg != nil && len(out) > 0 {
+		reg.MustRegister(spoolCollector(out))
 	}
 	return out, nil
+}
+
+// spoolCollector collects every sink's spool metrics as one collector: the
+// spools share their descriptors (told apart by the sink label), and a
+// registry accepts each descriptor only once.
+type spoolCollector []*sink
+
+func (c spoolCollector) Describe(ch chan<- *prometheus.Desc) { c[0].sp.Describe(ch) }
+
+func (c spoolCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c {
+		s.sp.Collect(ch)
+	}
 }
 
 func openSpool(cfg *config.Config, name string, maxBytes int64, logger *slog.Logger) (*spool.Spool, error) {
