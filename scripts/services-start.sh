@@ -2,19 +2,21 @@
 # services-start.sh — qmonit integration-test servers (Debian 12, no systemd).
 #
 # Installs (if missing, root only) and starts InfluxDB 1.x, VictoriaMetrics,
-# MariaDB and PostgreSQL — optionally Prometheus — bound to 127.0.0.1 only,
-# with all data/logs/pids under BASEDIR, waits until each one answers, creates
-# a test database/user in each, prints the addresses and writes them to
-# BASEDIR/services.env (sourceable).  Stop with services-stop.sh BASEDIR.
+# MariaDB and PostgreSQL — optionally Prometheus and Alertmanager — bound to
+# 127.0.0.1 only, with all data/logs/pids under BASEDIR, waits until each one
+# answers, creates a test database/user in each, prints the addresses and
+# writes them to BASEDIR/services.env (sourceable).  Stop with
+# services-stop.sh BASEDIR.
 #
 # Usage:
 #   services-start.sh BASEDIR [SERVICE...]
-#     SERVICE: influxdb victoriametrics mariadb postgresql prometheus
+#     SERVICE: influxdb victoriametrics mariadb postgresql prometheus alertmanager
 #     default: influxdb victoriametrics mariadb postgresql
 #
 # Environment overrides (defaults in brackets):
 #   INFLUX_PORT [8086]  INFLUX_RPC_PORT [8088]  VM_PORT [8428]
 #   MARIADB_PORT [3306] PG_PORT [5432]          PROM_PORT [9090]
+#   ALERTMANAGER_PORT [9093]
 #   TEST_DB [monitor]   TEST_USER [monitor]     TEST_PASSWORD [monitorpw]
 #   READY_TIMEOUT [60]  (seconds per service)
 #   NO_INSTALL=1        never call apt-get
@@ -37,6 +39,7 @@ VM_PORT=${VM_PORT:-8428}
 MARIADB_PORT=${MARIADB_PORT:-3306}
 PG_PORT=${PG_PORT:-5432}
 PROM_PORT=${PROM_PORT:-9090}
+ALERTMANAGER_PORT=${ALERTMANAGER_PORT:-9093}
 TEST_DB=${TEST_DB:-monitor}
 TEST_USER=${TEST_USER:-monitor}
 TEST_PASSWORD=${TEST_PASSWORD:-monitorpw}
@@ -204,6 +207,27 @@ EOF
   wait_for prometheus "$D/prometheus.log" "$pid" curl -sf -o /dev/null "http://$HOST:$PROM_PORT/-/ready"
 }
 
+start_alertmanager() {
+  ensure_pkgs 'command -v prometheus-alertmanager' prometheus-alertmanager
+  local D=$BASE/alertmanager pid
+  mkdir -p "$D"
+  if pid=$(pidfile_alive "$D/alertmanager.pid"); then log "alertmanager already running (pid $pid)"; return 0; fi
+  port_free "$ALERTMANAGER_PORT" || die "port $ALERTMANAGER_PORT (alertmanager) is in use"
+  # One receiver that sends nothing: tests read alerts back over the API.
+  cat > "$D/alertmanager.yml" <<EOF
+route:
+  receiver: blackhole
+receivers:
+  - name: blackhole
+EOF
+  # --cluster.listen-address= (empty) disables the gossip cluster.
+  prometheus-alertmanager --config.file="$D/alertmanager.yml" --storage.path="$D/data" \
+    --web.listen-address="$HOST:$ALERTMANAGER_PORT" --cluster.listen-address= \
+    </dev/null >"$D/alertmanager.log" 2>&1 &
+  pid=$!; echo "$pid" > "$D/alertmanager.pid"
+  wait_for alertmanager "$D/alertmanager.log" "$pid" curl -sf -o /dev/null "http://$HOST:$ALERTMANAGER_PORT/-/ready"
+}
+
 start_mariadb() {
   ensure_pkgs 'test -x /usr/sbin/mariadbd && command -v mariadb-install-db' mariadb-server
   local D=$BASE/mariadb pid
@@ -310,7 +334,7 @@ trap cleanup_on_error EXIT
 
 for s in "${SERVICES[@]}"; do
   case "$s" in
-    influxdb|victoriametrics|mariadb|postgresql|prometheus) ;;
+    influxdb|victoriametrics|mariadb|postgresql|prometheus|alertmanager) ;;
     *) die "unknown service '$s'" ;;
   esac
   STARTED+=("$s")
@@ -332,6 +356,8 @@ done
       prometheus)
         echo "PROM_URL=http://$HOST:$PROM_PORT"
         echo "PROM_REMOTE_WRITE_URL=http://$HOST:$PROM_PORT/api/v1/write" ;;
+      alertmanager)
+        echo "ALERTMANAGER_URL=http://$HOST:$ALERTMANAGER_PORT" ;;
       mariadb)
         # (no MYSQL_HOST/MYSQL_TCP_PORT here: the mariadb CLI reads those)
         echo "MARIADB_ADDR=$HOST:$MARIADB_PORT"

@@ -2,7 +2,8 @@
 # services-stop.sh — stops what services-start.sh started under BASEDIR.
 #
 # Usage: services-stop.sh [--purge] BASEDIR [SERVICE...]
-#   SERVICE: influxdb victoriametrics mariadb postgresql prometheus (default: all)
+#   SERVICE: influxdb victoriametrics mariadb postgresql prometheus alertmanager
+#            (default: all)
 #   --purge  also deletes BASEDIR once everything is stopped.
 #
 # Stops each server by the PID recorded under BASEDIR (never by name), after
@@ -20,7 +21,7 @@ BASE=$1; shift
 BASE=$(cd "$BASE" && pwd)
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}
 SERVICES=("$@")
-[ ${#SERVICES[@]} -gt 0 ] || SERVICES=(prometheus postgresql mariadb victoriametrics influxdb)
+[ ${#SERVICES[@]} -gt 0 ] || SERVICES=(alertmanager prometheus postgresql mariadb victoriametrics influxdb)
 
 log() { printf '[services-stop] %s\n' "$*" >&2; }
 
@@ -38,6 +39,7 @@ pidfile_of() {
     influxdb)        echo "$BASE/influxdb/influxd.pid" ;;
     victoriametrics) echo "$BASE/victoria-metrics/vm.pid" ;;
     prometheus)      echo "$BASE/prometheus/prometheus.pid" ;;
+    alertmanager)    echo "$BASE/alertmanager/alertmanager.pid" ;;
     mariadb)         echo "$BASE/mariadb/mariadbd.pid" ;;
     postgresql)      echo "$BASE/postgresql/postgres.pid" ;;
     *) return 1 ;;
@@ -79,7 +81,7 @@ done
 # A socket dir made by mktemp (long BASEDIR) lives outside BASEDIR; remove it
 # once no service of this BASEDIR is left.
 left=0
-for s in influxdb victoriametrics prometheus mariadb postgresql; do
+for s in influxdb victoriametrics prometheus alertmanager mariadb postgresql; do
   [ -e "$(pidfile_of "$s")" ] && left=$((left + 1))
 done
 if [ -s "$BASE/.sockdir" ] && [ $left = 0 ]; then

@@ -46,6 +46,7 @@ type Config struct {
 	Storage  Storage  `yaml:"storage"`
 	Snapshot Snapshot `yaml:"snapshot"`
 	Sinks    Sinks    `yaml:"sinks"`
+	Notify   Notify   `yaml:"notify"`
 
 	// fromFile records the key paths of secrets that Load read from their
 	// *_file twin, so Validate does not report both as set.
@@ -223,6 +224,7 @@ func Default() *Config {
 				HTTP:    defaultHTTP(),
 			},
 		},
+		Notify: DefaultNotify(),
 		Sinks: Sinks{
 			InfluxDB: InfluxDB{
 				URL: "http://127.0.0.1:8086", Version: 1, Database: "qmonit",
