@@ -18,6 +18,7 @@ import (
 	"github.com/qmonit/qmonit/internal/derive"
 	"github.com/qmonit/qmonit/internal/detect"
 	"github.com/qmonit/qmonit/internal/health"
+	"github.com/qmonit/qmonit/internal/notify"
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/store/sqlsnap"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
@@ -42,6 +43,7 @@ type daemon struct {
 	inc    incidents
 	sinks  []*sink
 	health *health.Checker // owned by the health goroutine
+	notify *notify.Notifier
 	// started is when the daemon opened; "no cycle" counts from it.
 	started time.Time
 
@@ -94,6 +96,10 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 	d.started = now()
 	d.health = health.New(health.Default(time.Duration(cfg.Interval)))
 	d.reg.MustRegister(pipelineCollector{&d.inc})
+	if d.notify, err = notify.New(cfg.Notify, logger.With("component", "notify")); err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	d.reg.MustRegister(d.notify)
 	d.status.Store(&Status{})
 	dcfg := derive.Config{Interval: time.Duration(cfg.Interval)}
 	if d.roller, err = derive.NewRoller(dcfg); err != nil {

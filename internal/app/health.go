@@ -4,11 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qmonit/qmonit/internal/health"
+	"github.com/qmonit/qmonit/internal/notify"
 )
 
 // healthEvery is how often the pipeline-health checks run, independent of
@@ -95,5 +97,44 @@ func (in *incidents) recordPipeline(rep health.Report) {
 	}
 }
 
-// notifyPipeline hands pipeline-health changes to the notifiers.
-func (d *daemon) notifyPipeline(_ time.Time, _ health.Report) {}
+// notifyPipeline hands the open and just-resolved pipeline-health alerts
+// to the notifiers, which deduplicate, remind and announce resolution.
+func (d *daemon) notifyPipeline(now time.Time, rep health.Report) {
+	alerts := make([]notify.Alert, 0, len(rep.Open)+len(rep.Resolved))
+	for _, a := range append(slices.Clip(rep.Open), rep.Resolved...) {
+		alerts = append(alerts, pipelineAlert(a, d.cfg.Notify.ExternalURL))
+	}
+	d.notify.Update(now, notify.ScopePipeline, alerts)
+	d.notify.Tick(now)
+}
+
+// pipelineAlert maps a health alert to a notification. Keys get a
+// "pipeline/" prefix: they share one namespace with incident IDs.
+func pipelineAlert(a health.Alert, externalURL string) notify.Alert {
+	n := notify.Alert{
+		Key: "pipeline/" + a.Key, Name: "QmonitPipeline" + camel(a.Kind), Severity: a.Severity,
+		Title: "qmonit: " + a.Summary, Summary: a.Summary,
+		Labels: map[string]string{"kind": a.Kind}, Start: a.Start,
+	}
+	if a.Subject != "" {
+		n.Labels["subject"] = a.Subject
+	}
+	if a.End != nil {
+		n.End = *a.End
+	}
+	if base := strings.TrimRight(externalURL, "/"); base != "" {
+		n.Links = []notify.Link{{Title: "qmonit metrics", URL: base + "/metrics"}}
+	}
+	return n
+}
+
+// camel turns "sink_backlog" into "SinkBacklog".
+func camel(s string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(s, "_") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}

@@ -105,6 +105,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	cycles := make(chan error, 1)
 	workers.Go(func() { cycles <- runner.Run(runCtx, d.cycle) })
 	workers.Go(func() { d.watchHealth(runCtx) })
+	workers.Go(func() { d.notify.Run(runCtx) })
 	for {
 		select {
 		case err := <-errc:

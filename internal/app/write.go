@@ -11,6 +11,7 @@ import (
 	"github.com/qmonit/qmonit/internal/catalog"
 	"github.com/qmonit/qmonit/internal/derive"
 	"github.com/qmonit/qmonit/internal/enrich"
+	"github.com/qmonit/qmonit/internal/notify"
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/source/datadisk"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
@@ -186,7 +187,9 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 	d.metrics.pointsWritten.WithLabelValues("rollup").Add(float64(len(fresh) + len(rerolled)))
 	d.avg.Observe(t, samples)
 	d.feedSinks(&sinkCycle{points: all, samples: extra, replaced: rerolled}, rep.Rollups, len(disks) > 0, t)
-	d.inc.record(t, d.det.Observe(t, detectObservations(all)))
+	found := d.det.Observe(t, detectObservations(all))
+	d.inc.record(t, found)
+	d.notify.Update(t, notify.ScopeIncidents, notify.FromReport(found, notify.IncidentOptions{ExternalURL: d.cfg.Notify.ExternalURL}))
 	d.applyRetention(ctx, t)
 	if err := d.snap.Write(ctx, d.snapshotRows(all), t, time.Duration(d.cfg.StaleAfter)); err != nil {
 		d.metrics.writeErrors.WithLabelValues("snapshot").Inc()

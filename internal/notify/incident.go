@@ -159,7 +159,7 @@ func incidentLinks(inc *detect.Incident, o IncidentOptions) []Link {
 	if base := strings.TrimRight(o.ExternalURL, "/"); base != "" {
 		u := base + "/suspicious"
 		if len(inc.Queues) == 1 {
-			u += "?queue=" + url.QueryEscape(inc.Queues[0])
+			u = base + "/queue/" + url.PathEscape(inc.Queues[0])
 		}
 		links = append(links, Link{Title: "qmonit", URL: u})
 	}
