@@ -27,11 +27,18 @@ Usage:
   qmonit collect --once [--config F] [--at RFC3339] [--output json|lp]
   qmonit sim [--listen 127.0.0.1:PORT] [--seed N] [--queues N]
   qmonit sim --incidents --from RFC3339 --to RFC3339 [--seed N] [--queues N]
+  qmonit backtest --from RFC3339 --to RFC3339 [--config F] [--output json|text]
   qmonit check-config [--config F]
   qmonit version
 
 Without --config, qmonit runs on the defaults plus QMONIT_* environment
 variables (QMONIT_ + the key path upper-cased, joined by _).
+
+backtest replays the history stored under data_dir (qmonit must not be
+running) through the detector and prints the incidents that open between
+--from and --to: json is a list like sim --incidents prints (start, end,
+kind, queues, evidence), with the counts per day and per cloud on stderr;
+text is a table followed by the counts.
 `
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -56,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runCollect(ctx, args[1:], stdout, stderr)
 	case "sim":
 		err = runSim(ctx, args[1:], stdout, stderr)
+	case "backtest":
+		err = runBacktest(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		err = runCheckConfig(args[1:], stdout, stderr)
 	case "version", "--version":
@@ -170,6 +179,39 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return app.SimIncidents(stdout, *seed, *queues, f, t)
 	}
 	return app.Sim(ctx, app.SimOptions{Listen: *listen, Seed: *seed, Queues: *queues, Stdout: stdout, Logger: newLogger(stderr, "info")})
+}
+
+func runBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backtest", stderr)
+	from := fs.String("from", "", "start of the range, RFC 3339 (required)")
+	to := fs.String("to", "", "end of the range, RFC 3339 (required)")
+	cfgPath := fs.String("config", "", "configuration file (YAML); its data_dir holds the store")
+	output := fs.String("output", "json", "output format: json or text")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	f, err := time.Parse(time.RFC3339, *from)
+	if err != nil {
+		return fmt.Errorf("%w: --from: want RFC 3339 (e.g. 2026-11-10T00:00:00Z), got %q", errUsage, *from)
+	}
+	t, err := time.Parse(time.RFC3339, *to)
+	if err != nil {
+		return fmt.Errorf("%w: --to: want RFC 3339 (e.g. 2026-11-11T00:00:00Z), got %q", errUsage, *to)
+	}
+	if !t.After(f) || t.Sub(f) > app.MaxBacktestRange {
+		return fmt.Errorf("%w: --to %s: want after --from %s, at most %d days later", errUsage, *to, *from,
+			app.MaxBacktestRange/(24*time.Hour))
+	}
+	if *output != "json" && *output != "text" {
+		return fmt.Errorf("%w: --output %q: want json or text", errUsage, *output)
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	return app.Backtest(ctx, app.BacktestOptions{Config: cfg, From: f, To: t, Output: *output,
+		Stdout: stdout, Stderr: stderr, Logger: logger})
 }
 
 func runCheckConfig(args []string, stdout, stderr io.Writer) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qmonit/qmonit/internal/sim"
+	"github.com/qmonit/qmonit/internal/store/tsdb"
 )
 
 func TestCheckConfigNeverShowsSecrets(t *testing.T) {
@@ -88,5 +89,55 @@ func TestSimIncidentsCommand(t *testing.T) {
 	code := run([]string{"sim", "--incidents", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-03T00:00:00Z"}, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), `"kind"`) || !strings.Contains(out.String(), `"queues"`) {
 		t.Fatalf("exit %d, out %s, err %s", code, out.String(), errb.String())
+	}
+}
+
+func TestBacktestUsageErrors(t *testing.T) {
+	const from, to = "2026-11-10T00:00:00Z", "2026-11-11T00:00:00Z"
+	for _, tt := range []struct {
+		args []string
+		flag string // named in the message
+	}{
+		{[]string{"backtest"}, "--from"},
+		{[]string{"backtest", "--from", "yesterday", "--to", to}, "--from"},
+		{[]string{"backtest", "--from", from}, "--to"},
+		{[]string{"backtest", "--from", from, "--to", "2026-11-11"}, "--to"},
+		{[]string{"backtest", "--from", to, "--to", from}, "--to"},
+		{[]string{"backtest", "--from", from, "--to", "2028-01-01T00:00:00Z"}, "--to"},
+		{[]string{"backtest", "--from", from, "--to", to, "--output", "xml"}, "--output"},
+		{[]string{"backtest", "--from", from, "--to", to, "--bogus"}, "-bogus"},
+		{[]string{"backtest", "--from", from, "--to", to, "extra"}, "extra"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tt.args, &out, &errb); code != 2 || !strings.Contains(errb.String(), tt.flag) {
+			t.Errorf("run(%q) = exit %d, stderr %q; want exit 2 naming %s", tt.args, code, errb.String(), tt.flag)
+		}
+	}
+}
+
+func TestBacktestCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("QMONIT_DATA_DIR", dir)
+	args := []string{"backtest", "--from", "2026-11-10T00:00:00Z", "--to", "2026-11-11T00:00:00Z", "--output", "text"}
+	var out, errb bytes.Buffer
+	if code := run(args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no store at") {
+		t.Errorf("without a store: exit %d, stderr %q; want 1 and \"no store at\"", code, errb.String())
+	}
+	store, err := tsdb.Open(filepath.Join(dir, "tsdb"), tsdb.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "running qmonit") {
+		t.Errorf("store held: exit %d, stderr %q; want 1 and a message naming the running qmonit", code, errb.String())
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(args, &out, &errb); code != 0 || !strings.Contains(out.String(), "0 incidents") {
+		t.Errorf("empty store: exit %d, stdout %q, stderr %q; want 0 and \"0 incidents\"", code, out.String(), errb.String())
 	}
 }

@@ -4,8 +4,11 @@
 // that persist for K cycles, clears them with hysteresis, groups queues that
 // deviate together (same cloud, site, harvester instance or pilot version)
 // into one incident, and reports series that stop arriving as data-quality
-// findings rather than drops. It is pure: no I/O, no clock, no logging; the
-// caller passes the cycle time and the observations.
+// findings rather than drops. While a series is flagged its baseline is
+// frozen (see Config.FreezeLimit), so a long incident stays open until the
+// queue recovers. It is pure: no I/O, no clock, no logging; the caller
+// passes the cycle time and the observations. A restart rebuilds the state
+// by replaying stored cycles through Observe (Snapshot shows it).
 package detect
 
 import (
@@ -54,6 +57,16 @@ type Config struct {
 	MinHistory int
 	// Window is the baseline span; Window/Interval past values are kept.
 	Window time.Duration
+	// FreezeLimit bounds how long a flagged series' baseline stays frozen.
+	// While a series is flagged (pending or active) its values stay out of
+	// its baseline, which keeps, slot by slot, the values of a window
+	// earlier, so a long incident does not become the new normal and clear
+	// itself. A slot keeps a value for at most Window + FreezeLimit after it
+	// was written; then the flagged values enter, so a lasting change (a
+	// queue resized for good, a new daily pattern) is learnt and its flag
+	// clears about half a window later. 0 freezes for as long as the flag
+	// lasts.
+	FreezeLimit time.Duration
 	// Interval is the cycle length.
 	Interval time.Duration
 	// GroupMin is the minimum number of distinct queues sharing an
@@ -61,16 +74,21 @@ type Config struct {
 	GroupMin int
 	// DownStates are the CRIC site_state values under which a drain is expected.
 	DownStates []string
-	// StateFloor and StateMinScore override Floor and MinScore per job
-	// state: activated counts are bursty (jobs wait for pilots in waves), so
-	// the default asks more of them before flagging.
+	// StateRelative, StateFloor and StateMinScore override Relative, Floor
+	// and MinScore per job state: activated counts are bursty (jobs wait for
+	// pilots in waves), so the default asks more of them before flagging.
+	StateRelative map[string]float64
 	StateFloor    map[string]float64
 	StateMinScore map[string]float64
 }
 
 // Default returns the default configuration: running, activated, assigned and
-// failed; 50 % and 20 jobs to open, 25 % to clear, score 3, K=3, 12 samples of
-// history, 24 h window at 10 min, groups of 3.
+// failed; 50 % and 20 jobs to open, 25 % to clear, score 3, K=3, 12 samples
+// of history, 24 h window at 10 min, baselines frozen for up to 24 h more,
+// groups of 3. Activated, which comes in waves, needs +150 %, 50 jobs and
+// score 5 (so a fall in activated is never flagged: the running drain that
+// follows is); failed needs 5 jobs. The figures behind these choices are in
+// internal/app's BenchmarkDetectorAgainstSimulatedGrid.
 func Default() Config {
 	return Config{
 		States:        []string{"running", "activated", "assigned", "failed"},
@@ -81,10 +99,12 @@ func Default() Config {
 		K:             3,
 		MinHistory:    12,
 		Window:        24 * time.Hour,
+		FreezeLimit:   24 * time.Hour,
 		Interval:      10 * time.Minute,
 		GroupMin:      3,
 		DownStates:    []string{"offline", "test", "brokeroff"},
-		StateFloor:    map[string]float64{"activated": 200},
+		StateRelative: map[string]float64{"activated": 1.5},
+		StateFloor:    map[string]float64{"activated": 50, "failed": 5},
 		StateMinScore: map[string]float64{"activated": 5},
 	}
 }
@@ -102,6 +122,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("detect: relative %v: not positive", c.Relative)
 	case c.ClearRelative <= 0 || c.ClearRelative >= c.Relative:
 		return fmt.Errorf("detect: clear_relative %v: not in (0, relative %v)", c.ClearRelative, c.Relative)
+	case c.FreezeLimit < 0:
+		return fmt.Errorf("detect: freeze_limit %v: negative", c.FreezeLimit)
 	case c.Floor < 0 || c.MinScore < 0:
 		return fmt.Errorf("detect: floor %v, min_score %v: negative", c.Floor, c.MinScore)
 	case c.K < 1:
@@ -117,6 +139,11 @@ func (c Config) Validate() error {
 			return fmt.Errorf("detect: states: empty or duplicate %q", s)
 		}
 		seen[s] = true
+	}
+	for state, v := range c.StateRelative {
+		if !(v > c.ClearRelative) {
+			return fmt.Errorf("detect: state_relative[%q] %v: not above clear_relative %v", state, v, c.ClearRelative)
+		}
 	}
 	for state, v := range c.StateFloor {
 		if v < 0 || math.IsNaN(v) {
@@ -207,11 +234,15 @@ func New(cfg Config) (*Detector, error) {
 	d := &Detector{
 		cfg:    cfg,
 		slots:  int(cfg.Window / cfg.Interval),
+		keep:   int64((cfg.Window + cfg.FreezeLimit) / cfg.Interval),
 		states: map[string]bool{},
 		down:   map[string]bool{},
 		series: map[point.Key]*series{},
 		queues: map[string]*queueInfo{},
 		open:   map[string]*Incident{},
+	}
+	if cfg.FreezeLimit == 0 {
+		d.keep = math.MaxInt64
 	}
 	for _, s := range cfg.States {
 		d.states[s] = true

@@ -251,13 +251,21 @@ func TestBaselineMatchesSort(t *testing.T) {
 		c := int64(0)
 		for range 3000 {
 			c += 1 + int64(r.IntN(10)/8)*int64(r.IntN(slots+2)) // mostly consecutive, some gaps
-			s.advance(c)
+			keep := int64(0)
+			if r.IntN(5) == 0 { // sometimes flagged: keep values younger than keep
+				keep = int64(slots + r.IntN(slots+1))
+			}
+			s.advance(c, keep)
 			gm, gd, gn := s.baseline()
 			wm, wd, wn := naiveBaseline(s.ring)
 			if gm != wm || gd != wd || gn != wn {
 				t.Fatalf("slots=%d cycle %d: baseline = %v, %v, %d; want %v, %v, %d", slots, c, gm, gd, gn, wm, wd, wn)
 			}
-			s.put(c, float64(r.IntN(30))) // many ties
+			if r.IntN(4) > 0 {
+				s.put(c, float64(r.IntN(30))) // many ties
+			} else {
+				s.last = c // frozen: the slot keeps its value
+			}
 		}
 	}
 }
@@ -328,22 +336,60 @@ func TestDrainThenMissingStaysOpen(t *testing.T) {
 }
 
 func TestPerStateThresholds(t *testing.T) {
-	cfg := Default()
-	cfg.StateFloor = map[string]float64{"activated": -1}
-	if _, err := New(cfg); err == nil {
-		t.Error("negative state floor accepted")
+	for _, mod := range []func(*Config){
+		func(c *Config) { c.StateFloor = map[string]float64{"activated": -1} },
+		func(c *Config) { c.StateMinScore = map[string]float64{"activated": math.NaN()} },
+		func(c *Config) { c.StateRelative = map[string]float64{"activated": 0.2} }, // under ClearRelative
+	} {
+		cfg := Default()
+		mod(&cfg)
+		if _, err := New(cfg); err == nil {
+			t.Errorf("bad per-state threshold accepted: %+v", cfg)
+		}
 	}
-	// A jump of 60 activated jobs over a flat baseline of 100 passes the
-	// global floor (20) but not activated's (200): no flag for activated,
-	// a flag for running.
 	d, err := New(Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.exceeds(evidence{med: 100, abs: 60, rel: 0.6, score: 60}, "activated") {
-		t.Error("activated flagged under its own floor")
+	for _, tt := range []struct {
+		name, state string
+		e           evidence
+		want        bool
+	}{
+		{"running over the global thresholds", "running", evidence{med: 100, abs: 60, rel: 0.6, score: 60}, true},
+		{"activated under its relative threshold", "activated", evidence{med: 100, abs: 60, rel: 0.6, score: 60}, false},
+		{"activated pile-up", "activated", evidence{med: 100, abs: 160, rel: 1.6, score: 10}, true},
+		{"activated under its floor", "activated", evidence{med: 20, abs: 40, rel: 2, score: 10}, false},
+		{"activated under its score", "activated", evidence{med: 100, abs: 160, rel: 1.6, score: 4}, false},
+		{"activated drain is never flagged", "activated", evidence{med: 100, abs: -100, rel: -1, score: 50}, false},
+		{"failed burst over its floor", "failed", evidence{med: 0, abs: 6, rel: 6, score: 6}, true},
+		{"failed under its floor", "failed", evidence{med: 0, abs: 4, rel: 4, score: 4}, false},
+		{"assigned under the global floor", "assigned", evidence{med: 0, abs: 6, rel: 6, score: 6}, false},
+	} {
+		if got := d.exceeds(tt.e, tt.state); got != tt.want {
+			t.Errorf("%s: exceeds(%+v, %s) = %v; want %v", tt.name, tt.e, tt.state, got, tt.want)
+		}
 	}
-	if !d.exceeds(evidence{med: 100, abs: 60, rel: 0.6, score: 60}, "running") {
-		t.Error("running not flagged over the global floor")
+}
+
+// TestOneIncidentPerQueue checks that series of one queue deviating the
+// same way (two resource types draining) make one incident, not two.
+func TestOneIncidentPerQueue(t *testing.T) {
+	d, err := New(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := attrs("DE", "SITE-A", "online")
+	var opened []Incident
+	for i := range warm + 3 {
+		score, mcore := ob("Q1", "running", noisy(100, i), a), ob("Q1", "running", noisy(300, i), a)
+		mcore.Key.Resource = "MCORE"
+		if i >= warm {
+			score.Value, mcore.Value = 0, 0
+		}
+		opened = append(opened, d.Observe(t0.Add(time.Duration(i)*10*time.Minute), []Observation{score, mcore}).Opened...)
+	}
+	if len(opened) != 1 || len(opened[0].Evidence) != 2 || len(opened[0].Queues) != 1 || opened[0].Kind != KindQueue {
+		t.Fatalf("opened = %+v; want one queue incident with the evidence of both series", opened)
 	}
 }

@@ -22,8 +22,15 @@ func (d *Detector) compare(s *series, v float64) evidence {
 	return e
 }
 
-// floor and minScore are the state's thresholds: the per-state override
-// when there is one, else the global one.
+// relative, floor and minScore are the state's thresholds: the per-state
+// override when there is one, else the global one.
+func (d *Detector) relative(state string) float64 {
+	if r, ok := d.cfg.StateRelative[state]; ok {
+		return r
+	}
+	return d.cfg.Relative
+}
+
 func (d *Detector) floor(state string) float64 {
 	if f, ok := d.cfg.StateFloor[state]; ok {
 		return f
@@ -40,7 +47,7 @@ func (d *Detector) minScore(state string) float64 {
 
 // exceeds reports whether e is over the opening thresholds of state.
 func (d *Detector) exceeds(e evidence, state string) bool {
-	return math.Abs(e.rel) > d.cfg.Relative && math.Abs(e.abs) >= d.floor(state) && e.score >= d.minScore(state)
+	return math.Abs(e.rel) > d.relative(state) && math.Abs(e.abs) >= d.floor(state) && e.score >= d.minScore(state)
 }
 
 // cleared reports whether e is back within the closing thresholds of state.
@@ -49,14 +56,31 @@ func (d *Detector) cleared(e evidence, state string) bool {
 }
 
 // step evaluates a present value at cycle c and returns its finding when the
-// series is flagged (streak >= 1 or active).
+// series is flagged (streak >= 1 or active). While the series is flagged
+// after this cycle, the value stays out of the baseline and its slot keeps
+// the value of a window ago (see series), so a deviation, pending or
+// active, does not become its own baseline.
 func (d *Detector) step(s *series, v float64, t time.Time, c int64) (Finding, bool) {
-	s.advance(c)
+	keep := int64(0)
+	if s.flagged() {
+		keep = d.keep
+	}
+	s.advance(c, keep)
 	e := d.compare(s, v)
-	s.put(c, v)
 	s.touched, s.missing = c, 0
+	f, ok := d.transition(s, v, e, t)
+	if !s.flagged() || !s.holds(slot(c, d.slots), c, d.keep) {
+		s.put(c, v)
+	} else {
+		s.last = c // the slot keeps its value from a window ago
+	}
+	return f, ok
+}
+
+// transition moves the flag state of s on the evidence e of value v.
+func (d *Detector) transition(s *series, v float64, e evidence, t time.Time) (Finding, bool) {
 	if e.n < d.cfg.MinHistory {
-		s.streak = 0
+		s.streak, s.active, s.held = 0, false, nil
 		return Finding{}, false
 	}
 	dir := Rise

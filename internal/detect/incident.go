@@ -30,17 +30,18 @@ func dimValue(f *Finding, dim string) string {
 // draft is an incident wanted this cycle, before it is matched to an open one.
 type draft struct {
 	kind, group, state, dir string
-	series                  string // queue/prod_source/resource for per-queue kinds
+	queue                   string // for per-queue kinds
 	evidence                []Finding
 }
 
 func (r *draft) identity() string {
-	return strings.Join([]string{r.kind, r.group, r.series, r.state, r.dir}, "|")
+	return strings.Join([]string{r.kind, r.group, r.queue, r.state, r.dir}, "|")
 }
 
 // assign turns the active signals into incidents: open groups keep claiming
 // matching signals, then new groups of at least GroupMin queues, then one
-// incident per series; data-quality findings make one incident per queue.
+// incident per queue, state and direction (covering its prod sources and
+// resource types); data-quality findings make one incident per queue.
 func (d *Detector) assign(signals, dq []Finding) map[string]*draft {
 	out := map[string]*draft{}
 	claimed := make([]bool, len(signals))
@@ -68,15 +69,16 @@ func (d *Detector) assign(signals, dq []Finding) map[string]*draft {
 	for i := range signals {
 		if !claimed[i] {
 			f := signals[i]
-			r := &draft{
-				kind: KindQueue, series: f.Queue + "/" + f.ProdSource + "/" + f.Resource,
-				state: f.State, dir: f.Direction, evidence: []Finding{f},
+			r := &draft{kind: KindQueue, queue: f.Queue, state: f.State, dir: f.Direction}
+			if prev := out[r.identity()]; prev != nil {
+				r = prev // one incident for the queue's series (prod sources, resource types)
 			}
+			r.evidence = append(r.evidence, f)
 			out[r.identity()] = r
 		}
 	}
 	for _, f := range dq {
-		r := &draft{kind: KindDataQuality, series: f.Queue}
+		r := &draft{kind: KindDataQuality, queue: f.Queue}
 		if prev := out[r.identity()]; prev != nil {
 			r = prev
 		}

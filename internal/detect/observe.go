@@ -23,6 +23,7 @@ const (
 type Detector struct {
 	cfg     Config
 	slots   int
+	keep    int64 // cycles a flagged series' slot keeps its value (see series)
 	states  map[string]bool
 	down    map[string]bool
 	series  map[point.Key]*series
@@ -103,7 +104,7 @@ func (d *Detector) sweep(t time.Time, c int64) (dq, held []Finding) {
 		if s.touched == c {
 			continue
 		}
-		if c-s.last >= int64(d.slots) {
+		if c-s.touched >= int64(d.slots) {
 			delete(d.series, k)
 			continue
 		}

@@ -10,12 +10,24 @@ import (
 )
 
 // series is the bounded state of one watched series: a ring of the last
-// window/interval values (NaN for a missing cycle) and the flag state.
+// window/interval values (NaN for a missing cycle), the cycle each was
+// written at, and the flag state.
+//
+// While the series is flagged (pending or active) its values stay out of
+// the ring: each slot the flagged cycles pass keeps the value it held a
+// window earlier (the same time of day, for a one-day window), so the
+// baseline stays the one from before the deviation, daily shape included.
+// A slot keeps a value for at most keep cycles (Window + FreezeLimit) after
+// it was written; after that, or when it holds nothing, the flagged value
+// goes in, so a lasting change is learnt and no hole in the baseline (as
+// from flags raised on a young, partial baseline) lasts.
 type series struct {
 	key       point.Key
 	ring      []float32 // slot = cycle mod len(ring); NaN = no data
+	stamp     []int32   // cycle each slot was written at, minus base
 	sorted    []float32 // the ring's values, sorted, for O(1) median
-	last      int64     // cycle of the newest value written
+	base      int64     // cycle the series was created at
+	last      int64     // the newest cycle the ring has passed
 	touched   int64     // last cycle the series was present
 	missing   int       // consecutive observed cycles without data
 	missSince time.Time
@@ -27,7 +39,10 @@ type series struct {
 }
 
 func newSeries(key point.Key, slots int, cycle int64) *series {
-	s := &series{key: key, ring: make([]float32, slots), sorted: make([]float32, 0, slots), last: cycle - 1, touched: -1}
+	s := &series{
+		key: key, ring: make([]float32, slots), stamp: make([]int32, slots), sorted: make([]float32, 0, slots),
+		base: cycle, last: cycle - 1, touched: cycle - 1,
+	}
 	nan := float32(math.NaN())
 	for i := range s.ring {
 		s.ring[i] = nan
@@ -43,14 +58,27 @@ func slot(cycle int64, n int) int {
 	return int(m)
 }
 
-// advance blanks the slots of cycles skipped since the last value, so the
-// ring holds exactly cycles cycle-len..cycle-1 (the current slot holds the
-// oldest, cycle-len, until put).
-func (s *series) advance(cycle int64) {
-	gap := min(cycle-s.last-1, int64(len(s.ring)))
-	for i := int64(1); i <= gap; i++ {
-		s.evict(slot(s.last+i, len(s.ring)))
+// flagged reports whether the series is pending (streak) or active.
+func (s *series) flagged() bool { return s.streak > 0 || s.active }
+
+// holds reports whether slot i, passed at cycle, holds a value written
+// fewer than keep cycles before.
+func (s *series) holds(i int, cycle, keep int64) bool {
+	return s.ring[i] == s.ring[i] && cycle-(s.base+int64(s.stamp[i])) < keep
+}
+
+// advance moves the ring over the cycles skipped since the last one, so it
+// holds cycles cycle-len..cycle-1 (the current slot holds the oldest,
+// cycle-len, until put). A skipped cycle's slot is blanked (no data),
+// unless keep > 0 (the series is flagged) and the slot holds a value
+// written fewer than keep cycles before.
+func (s *series) advance(cycle, keep int64) {
+	for c := max(s.last+1, cycle-int64(len(s.ring))); c < cycle; c++ {
+		if i := slot(c, len(s.ring)); keep == 0 || !s.holds(i, c, keep) {
+			s.evict(i)
+		}
 	}
+	s.last = max(s.last, cycle-1)
 }
 
 // put writes v at cycle, replacing the value a window ago.
@@ -59,6 +87,7 @@ func (s *series) put(cycle int64, v float64) {
 	s.evict(i)
 	x := float32(v)
 	s.ring[i] = x
+	s.stamp[i] = int32(cycle - s.base)
 	j, _ := slices.BinarySearch(s.sorted, x)
 	s.sorted = slices.Insert(s.sorted, j, x)
 	s.last = cycle
