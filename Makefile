@@ -8,7 +8,7 @@ GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: all build test test-short test-integration check fmt lint fuzz bench demo sim clean assets
+.PHONY: all build test test-short test-integration check fmt lint fuzz bench demo sim clean screenshots assets
 
 all: check test build
 
@@ -47,6 +47,11 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+# PNGs of each UI page for the README (docs/img/, or $$QMONIT_SCREENSHOTS),
+# taken in headless Chromium over the default simulated grid.
+screenshots:
+	bash scripts/screenshots.sh
 
 sim: build
 	bin/qmonit sim --listen 127.0.0.1:8765

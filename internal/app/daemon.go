@@ -22,6 +22,7 @@ import (
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/store/sqlsnap"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
+	"github.com/qmonit/qmonit/internal/web"
 )
 
 // daemon is the state of `qmonit serve`: the stores, the derived series
@@ -44,6 +45,9 @@ type daemon struct {
 	sinks  []*sink
 	health *health.Checker // owned by the health goroutine
 	notify *notify.Notifier
+	web    webState      // what the UI reads of the cycle goroutine's state
+	ui     *web.UI       // set with the handler, before cycles start
+	warm   chan struct{} // kicks warmWeb after a good cycle
 	// started is when the daemon opened; "no cycle" counts from it.
 	started time.Time
 
@@ -86,6 +90,7 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 		cfg: cfg, logger: logger, reg: prometheus.NewRegistry(),
 		latest: map[point.Key]point.Point{}, rolledUpTo: map[rollKey]time.Time{},
 		absent: absent.New(time.Duration(cfg.StaleAfter)),
+		warm:   make(chan struct{}, 1),
 	}
 	defer func() {
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qmonit/qmonit/internal/absent"
 	"github.com/qmonit/qmonit/internal/config"
 	"github.com/qmonit/qmonit/internal/derive"
 	"github.com/qmonit/qmonit/internal/enrich"
@@ -104,7 +105,7 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 	total := int(end.Sub(start) / interval)
 	began := time.Now()
 	bar := newProgress(progress, "backfill", total)
-	err := d.store.Backfill(ctx, total, historyCycles(grid, d.up().catalog.Index(), d.up().catalog.Datadisks(), start, total, interval), bar.update)
+	err := d.store.Backfill(ctx, total, historyCycles(grid, d.up().catalog.Index(), d.up().catalog.Datadisks(), start, total, interval, time.Duration(d.cfg.StaleAfter)), bar.update)
 	bar.done()
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
@@ -117,7 +118,11 @@ func (d *daemon) backfill(ctx context.Context, grid *sim.Grid, days int, progres
 // the hourly and daily rollups that complete with it. Cycles are generated
 // one step ahead in their own goroutine, so generation overlaps the store's
 // writes; each cycle owns its slices.
-func historyCycles(grid *sim.Grid, ix *enrich.Index, disks map[string]datadisk.Usage, start time.Time, n int, interval time.Duration) iter.Seq2[tsdb.Cycle, error] {
+//
+// Like live cycles, a series that vanishes is written as 0 for staleAfter,
+// then marked stale (internal/absent), so history replays through the
+// detector as live data would.
+func historyCycles(grid *sim.Grid, ix *enrich.Index, disks map[string]datadisk.Usage, start time.Time, n int, interval, staleAfter time.Duration) iter.Seq2[tsdb.Cycle, error] {
 	return func(yield func(tsdb.Cycle, error) bool) {
 		roller, err := derive.NewRoller(derive.Config{Interval: interval})
 		if err != nil {
@@ -129,7 +134,8 @@ func historyCycles(grid *sim.Grid, ix *enrich.Index, disks map[string]datadisk.U
 		defer close(stop)
 		go func() {
 			defer close(ch)
-			gen := historyGen{grid: grid, ix: ix, disks: disks, roller: roller, interval: interval, latest: map[point.Key]*point.Point{}}
+			gen := historyGen{grid: grid, ix: ix, disks: disks, roller: roller, interval: interval, latest: map[point.Key]*point.Point{},
+				absent: absent.New(staleAfter)}
 			for i := range n {
 				select {
 				case ch <- gen.cycle(start.Add(time.Duration(i) * interval)):
@@ -154,15 +160,21 @@ type historyGen struct {
 	roller   *derive.Roller
 	interval time.Duration
 	latest   map[point.Key]*point.Point
+	absent   *absent.Tracker
 	samples  []derive.Sample
 }
 
 func (g *historyGen) cycle(t time.Time) tsdb.Cycle {
 	res := enrich.Enrich(statsFromMap(g.grid.Stats(t, int(g.interval/time.Minute))), g.ix, t, g.interval)
-	for j := range res.Points {
-		g.latest[res.Points[j].Key()] = &res.Points[j]
+	gone := g.absent.Observe(t, res.Points)
+	all := append(res.Points, gone.Zeros...)
+	for j := range all {
+		g.latest[all[j].Key()] = &all[j]
 	}
-	g.samples = derive.AppendSamples(g.samples[:0], res.Points)
+	for j := range gone.Stale {
+		delete(g.latest, gone.Stale[j].Key())
+	}
+	g.samples = derive.AppendSamples(g.samples[:0], all)
 	rep := g.roller.Observe(t, g.samples)
 	var out []tsdb.Sample
 	for _, r := range rep.Rollups {
@@ -171,10 +183,11 @@ func (g *historyGen) cycle(t time.Time) tsdb.Cycle {
 		}
 	}
 	out = append(out, queueSamples(t, res.Points, g.ix)...)
+	out = append(out, staleSamples(gone.Stale)...)
 	if t.Equal(t.Truncate(time.Hour)) {
 		out = append(out, datadiskStoreSamples(t, g.disks)...)
 	}
-	return tsdb.Cycle{Points: res.Points, Samples: out}
+	return tsdb.Cycle{Points: all, Samples: out}
 }
 
 // statsFromMap turns the simulator's nested map into a decoded answer,

@@ -18,7 +18,7 @@ func BenchmarkHistoryCycles(b *testing.B) {
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		for c, err := range historyCycles(grid, u.catalog.Index(), u.catalog.Datadisks(), simTime, 12, 10*time.Minute) {
+		for c, err := range historyCycles(grid, u.catalog.Index(), u.catalog.Datadisks(), simTime, 12, 10*time.Minute, 24*time.Hour) {
 			if err != nil {
 				b.Fatal(err)
 			}

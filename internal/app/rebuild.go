@@ -20,6 +20,7 @@ import (
 // last 24 hours), the roller's partial hour and day, the absent tracker and
 // the labels of every live series. Rollups a crash kept from being written
 // are written now. It reads each range once; nothing per cycle re-reads.
+// The detector then replays its own history (rebuildDetector).
 func (d *daemon) rebuild(ctx context.Context, now time.Time) error {
 	start := time.Now()
 	loaded := map[rollKey]map[int64]bool{}
@@ -56,6 +57,10 @@ func (d *daemon) rebuild(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("write rollups missed before the restart: %w", err)
 		}
 	}
+	if err := d.rebuildDetector(ctx, now); err != nil {
+		return err
+	}
+	d.publishWeb()
 	d.logger.Info("state rebuilt from the store", "series", len(d.latest), "cycles", len(cycles),
 		"rollups_rewritten", len(missing)/2, "duration_seconds", time.Since(start).Seconds())
 	return nil

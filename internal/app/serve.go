@@ -106,6 +106,8 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	workers.Go(func() { cycles <- runner.Run(runCtx, d.cycle) })
 	workers.Go(func() { d.watchHealth(runCtx) })
 	workers.Go(func() { d.notify.Run(runCtx) })
+	workers.Go(func() { d.warmWeb(runCtx) })
+	d.kickWarm() // the backfilled or rebuilt history is ready to show
 	for {
 		select {
 		case err := <-errc:
@@ -164,6 +166,7 @@ func (d *daemon) cycle(ctx context.Context, at time.Time) {
 		d.metrics.cycles.WithLabelValues("ok").Inc()
 		d.metrics.lastGoodCycle.Set(float64(res.Time.Unix()))
 		d.metrics.unknownQueues.Set(float64(len(res.Unknown)))
+		defer d.kickWarm() // after the status below is stored: the cache key uses it
 		st.LastError, st.LastGoodCycle, st.Points, st.Queues = "", res.Time, len(res.Points), res.Stats.Queues
 		d.logger.Info("cycle written", "cycle", res.Time.Format(time.RFC3339), "points", len(res.Points),
 			"duration_seconds", st.Duration.Seconds())
@@ -216,6 +219,7 @@ func (d *daemon) newHandler() http.Handler {
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /api/qmonit/v1/incidents", d.inc.serveHTTP)
+	d.registerWeb(mux)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = fmt.Fprintln(w, "qmonit is healthy.")
 	})

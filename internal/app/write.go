@@ -186,6 +186,7 @@ func (d *daemon) writeCycle(ctx context.Context, res CycleResult) error {
 	}
 	d.metrics.pointsWritten.WithLabelValues("rollup").Add(float64(len(fresh) + len(rerolled)))
 	d.avg.Observe(t, samples)
+	d.publishWeb()
 	d.feedSinks(&sinkCycle{points: all, samples: extra, replaced: rerolled}, rep.Rollups, len(disks) > 0, t)
 	found := d.det.Observe(t, detectObservations(all))
 	d.inc.record(t, found)
