@@ -21,6 +21,7 @@ import (
 
 	"github.com/qmonit/qmonit/internal/config"
 	"github.com/qmonit/qmonit/internal/detect"
+	"github.com/qmonit/qmonit/internal/notify"
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/store/tsdb"
 )
@@ -154,6 +155,10 @@ func (d *daemon) rebuildDetector(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("rebuild detector: %w", err)
 	}
+	// The open incidents were announced before the restart: prime the
+	// notifiers so the first live cycle does not announce them again.
+	d.notify.Prime(now, notify.ScopeIncidents, notify.FromReport(detect.Report{Open: last.Open},
+		notify.IncidentOptions{ExternalURL: d.cfg.Notify.ExternalURL}))
 	d.logger.Info("detector state rebuilt from the store", "cycles", cycles, "open_incidents", len(last.Open),
 		"detector_seconds", spent.Seconds(), "duration_seconds", time.Since(start).Seconds())
 	return nil

@@ -298,3 +298,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.SortFunc(ks, cmp.Compare)
 	return ks
 }
+
+// Prime records alerts as open and already announced at now, without
+// returning messages. After a restart, the incidents rebuilt from the store
+// were announced before it: priming keeps them from being announced again,
+// while their reminders and "resolved" messages still follow.
+func (c *Core) Prime(now time.Time, scope string, alerts []Alert) {
+	for i := range alerts {
+		a := alerts[i].normalized()
+		if a.Key == "" || a.Resolved() || c.alerts[a.Key] != nil {
+			continue
+		}
+		c.alerts[a.Key] = &tracked{alert: a, scope: scope, notified: !a.Expected, last: now}
+	}
+}

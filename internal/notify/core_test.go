@@ -279,3 +279,25 @@ func BenchmarkCoreUpdate(b *testing.B) {
 		})
 	}
 }
+
+func TestCorePrimeSuppressesReannouncement(t *testing.T) {
+	c := NewCore(Policy{Renotify: time.Hour})
+	c.Prime(t0, ScopeIncidents, []Alert{al("a"), expected("x"), ended("gone", 0)})
+	if c.Open() != 2 {
+		t.Fatalf("open after prime = %d, want 2 (the ended alert is not tracked)", c.Open())
+	}
+	for _, s := range []struct {
+		at     time.Duration
+		alerts []Alert
+		want   []string
+	}{
+		{10 * time.Minute, []Alert{al("a"), expected("x"), al("b")}, []string{"firing:b"}},
+		{time.Hour, []Alert{al("a"), expected("x"), al("b")}, []string{"repeat:a"}},
+		{70 * time.Minute, []Alert{al("b")}, []string{"resolved:a", "repeat:b"}},
+	} {
+		got := summarise(c.Update(t0.Add(s.at), ScopeIncidents, s.alerts))
+		if !slices.Equal(got, s.want) {
+			t.Errorf("at +%s: %v, want %v", s.at, got, s.want)
+		}
+	}
+}

@@ -155,6 +155,28 @@ func (n *Notifier) Update(now time.Time, scope string, alerts []Alert) {
 	}
 }
 
+// Prime tells every channel that alerts were already announced (see
+// Core.Prime): the daemon calls it with the incidents it rebuilt from the
+// store after a restart. Invalid alerts are skipped.
+func (n *Notifier) Prime(now time.Time, scope string, alerts []Alert) {
+	if !n.Enabled() {
+		return
+	}
+	valid := make([]Alert, 0, len(alerts))
+	for i := range alerts {
+		a := alerts[i]
+		a.Labels = withLabels(a.Labels, n.labels)
+		if a.Validate() == nil {
+			valid = append(valid, a)
+		}
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, c := range n.chans {
+		c.core.Prime(now, scope, valid)
+	}
+}
+
 // Tick queues reminders and rate-limited digests that are due at now,
 // without changing which alerts are open. Updates do this too; call Tick
 // between updates (e.g. every minute) if cycles are long.
