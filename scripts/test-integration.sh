@@ -21,7 +21,7 @@ set +e
 $GO test -race -count=1 -v -run 'Integration' ./... 2>&1 | tee "$log" | grep -Ev '^(=== (RUN|PAUSE|CONT|NAME)|    --- PASS)'
 rc=${PIPESTATUS[0]}
 set -e
-if grep -E -- '--- SKIP' "$log"; then
+if grep -A1 -E -- '--- SKIP' "$log"; then
   echo "test-integration: the tests above skipped although the servers were started"; rc=1
 fi
 rm -f "$log"
