@@ -103,14 +103,7 @@ func appendJSONString(b []byte, s string) []byte {
 // nanosecond timestamp, without the trailing newline. Tags are sorted by key
 // (InfluxDB's preferred order); jobs is an integer field, the others floats.
 func AppendLineProtocol(b []byte, p *Point) []byte {
-	b = append(b, Measurement...)
-	p.EachTag(func(k, v string) {
-		b = append(b, ',')
-		b = appendLPTag(b, k)
-		b = append(b, '=')
-		b = appendLPTag(b, v)
-	})
-	b = append(b, ' ')
+	b = appendLPSeries(b, p)
 	b = append(b, FieldJobs...)
 	b = append(b, '=')
 	b = strconv.AppendInt(b, p.Jobs, 10)
@@ -120,6 +113,19 @@ func AppendLineProtocol(b []byte, p *Point) []byte {
 	b = appendLPField(b, FieldPledge, p.Pledge)
 	b = append(b, ' ')
 	return strconv.AppendInt(b, p.Time.UnixNano(), 10)
+}
+
+// appendLPSeries appends the measurement and p's tags, sorted by key, and
+// the space before the fields.
+func appendLPSeries(b []byte, p *Point) []byte {
+	b = append(b, Measurement...)
+	p.EachTag(func(k, v string) {
+		b = append(b, ',')
+		b = appendLPTag(b, k)
+		b = append(b, '=')
+		b = appendLPTag(b, v)
+	})
+	return append(b, ' ')
 }
 
 func appendLPField(b []byte, name string, v float64) []byte {
@@ -179,14 +185,7 @@ const FieldSamples = "samples"
 // and p's other numeric fields, at t (the bucket's start, as the seed
 // stamped its downsampled points).
 func AppendLineProtocolRollup(b []byte, p *Point, t time.Time, value float64, samples int) []byte {
-	b = append(b, Measurement...)
-	p.EachTag(func(k, v string) {
-		b = append(b, ',')
-		b = appendLPTag(b, k)
-		b = append(b, '=')
-		b = appendLPTag(b, v)
-	})
-	b = append(b, ' ')
+	b = appendLPSeries(b, p)
 	b = append(b, FieldJobs...)
 	b = append(b, '=')
 	b = AppendLineProtocolFloat(b, value)
