@@ -136,9 +136,10 @@ func replayStore(ctx context.Context, store *tsdb.Store, det *detect.Detector, f
 }
 
 // detectorHistory is how far back a restart replays raw cycles into the
-// detector: a baseline window, plus how long a flagged series' baseline
-// may stay frozen (its window then lies that much further back).
-func detectorHistory(cfg detect.Config) time.Duration { return cfg.Window + cfg.FreezeLimit }
+// detector: a baseline span (the trailing window, or the seasonal days),
+// plus the spans a flagged series' frozen baseline may still hold values
+// from (see detect.Config.History).
+func detectorHistory(cfg detect.Config) time.Duration { return cfg.History() }
 
 // rebuildDetector restores the detector after a start by replaying the raw
 // cycles of the last detectorHistory, so flags open before the restart keep
@@ -196,10 +197,11 @@ type BacktestIncident struct {
 var ErrStoreInUse = errors.New("store in use by a running qmonit")
 
 // Backtest replays the raw history stored under the data directory between
-// o.From and o.To through a detector with the default settings (at the
-// configured interval) and prints the incidents that open in that range,
-// with counts per day and per cloud. The day before From is replayed first,
-// unreported, so baselines are full at From. qmonit must not be running: the
+// o.From and o.To through a detector with the configured settings (the
+// detect section, at the configured interval) and prints the incidents that
+// open in that range, with counts per day and per cloud. The baseline span
+// before From (a day, or the seasonal days) is replayed first, unreported,
+// so baselines are full at From. qmonit must not be running: the
 // store is opened as serve opens it (its WAL is replayed, and the library
 // may compact a long head into a block as serve would); backtest itself
 // writes nothing.
@@ -222,10 +224,12 @@ func Backtest(ctx context.Context, o BacktestOptions) error {
 }
 
 // backtestStore opens the store under cfg's data directory and returns the
-// incidents a default detector opens between from and to (see Backtest).
+// incidents the configured detector opens between from and to (see Backtest).
 func backtestStore(ctx context.Context, cfg *config.Config, from, to time.Time, logger *slog.Logger) ([]BacktestIncident, error) {
-	dcfg := detect.Default()
-	dcfg.Interval = time.Duration(cfg.Interval)
+	dcfg, err := detectorConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	det, err := detect.New(dcfg)
 	if err != nil {
 		return nil, err
@@ -300,7 +304,7 @@ func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.Handler.WithGroup(name), h.min}
 }
 
-// backtestIncidents replays [from-window, to] and returns the incidents
+// backtestIncidents replays [from-span, to] and returns the incidents
 // that opened in [from, to], by start: each in the state it ended in (its
 // last evidence; End nil while open at to), with the queues and clouds it
 // covered while open.
@@ -308,7 +312,7 @@ func backtestIncidents(ctx context.Context, store *tsdb.Store, det *detect.Detec
 ) ([]BacktestIncident, int, time.Duration, error) {
 	byID := map[string]*BacktestIncident{}
 	queues, clouds := map[string]map[string]bool{}, map[string]map[string]bool{}
-	cycles, spent, err := replayStore(ctx, store, det, from.Add(-det.Config().Window), to, func(t time.Time, rep detect.Report) {
+	cycles, spent, err := replayStore(ctx, store, det, from.Add(-det.Config().Span()), to, func(t time.Time, rep detect.Report) {
 		for _, inc := range rep.Opened {
 			if !inc.Start.Before(from) {
 				byID[inc.ID] = &BacktestIncident{}

@@ -113,8 +113,10 @@ func openDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger, no
 	if d.avg, err = derive.NewAverager(dcfg); err != nil {
 		return nil, err
 	}
-	detCfg := detect.Default()
-	detCfg.Interval = time.Duration(cfg.Interval)
+	detCfg, err := detectorConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if d.det, err = detect.New(detCfg); err != nil {
 		return nil, err
 	}

@@ -47,6 +47,7 @@ type Config struct {
 	Snapshot Snapshot `yaml:"snapshot"`
 	Sinks    Sinks    `yaml:"sinks"`
 	Notify   Notify   `yaml:"notify"`
+	Detect   Detect   `yaml:"detect"`
 
 	// fromFile records the key paths of secrets that Load read from their
 	// *_file twin, so Validate does not report both as set.
@@ -225,6 +226,7 @@ func Default() *Config {
 			},
 		},
 		Notify: DefaultNotify(),
+		Detect: DefaultDetect(),
 		Sinks: Sinks{
 			InfluxDB: InfluxDB{
 				URL: "http://127.0.0.1:8086", Version: 1, Database: "qmonit",

@@ -68,6 +68,7 @@ func (c *Config) Validate() error {
 	c.validateStorage(&p)
 	c.validateSinks(&p)
 	c.validateNotify(&p)
+	c.validateDetect(&p)
 	c.secretTwins(func(secret, file leaf) {
 		if secret.value.String() != "" && file.value.String() != "" && !c.fromFile[secret.key()] {
 			p.addf(secret.key(), "set %s or %s, not both", secret.name(), file.name())

@@ -53,19 +53,23 @@ type Config struct {
 	// K is the number of consecutive flagged (or missing) cycles before an
 	// incident opens.
 	K int
-	// MinHistory is the minimum number of past samples in the window.
+	// MinHistory is the minimum number of past samples in the baseline.
 	MinHistory int
-	// Window is the baseline span; Window/Interval past values are kept.
+	// Window is the trailing baseline span (Window/Interval past values are
+	// kept) when Seasonal is off. In both modes it is also how long a CRIC
+	// state change is shown next to a flag and explains a drain.
 	Window time.Duration
 	// FreezeLimit bounds how long a flagged series' baseline stays frozen.
 	// While a series is flagged (pending or active) its values stay out of
-	// its baseline, which keeps, slot by slot, the values of a window
+	// its baseline, which keeps, slot by slot, the values of a span (Span)
 	// earlier, so a long incident does not become the new normal and clear
-	// itself. A slot keeps a value for at most Window + FreezeLimit after it
-	// was written; then the flagged values enter, so a lasting change (a
-	// queue resized for good, a new daily pattern) is learnt and its flag
-	// clears about half a window later. 0 freezes for as long as the flag
-	// lasts.
+	// itself. With the trailing window, a slot keeps a value for at most
+	// Window + FreezeLimit after it was written; with the seasonal baseline,
+	// values stay out while the flag episode is younger than FreezeLimit
+	// (see Detector.stepSeasonal). Then the
+	// flagged values enter, so a lasting change (a queue resized for good, a
+	// new daily pattern) is learnt and its flag clears about half a span
+	// later. 0 freezes for as long as the flag lasts.
 	FreezeLimit time.Duration
 	// Interval is the cycle length.
 	Interval time.Duration
@@ -80,13 +84,67 @@ type Config struct {
 	StateRelative map[string]float64
 	StateFloor    map[string]float64
 	StateMinScore map[string]float64
+	// Seasonal builds the baseline at cycle t from the values within
+	// SeasonalWidth either side of the same time of day (UTC, whole days
+	// back) on each of the previous SeasonalDays days, instead of the
+	// trailing Window: a queue whose load follows the clock (nightly
+	// batches, working hours) is compared with itself at that hour. It keeps
+	// SeasonalDays*24h/Interval values per series (see Detector for the
+	// bytes), and the Interval must divide 24 h.
+	Seasonal      bool
+	SeasonalDays  int
+	SeasonalWidth time.Duration
+}
+
+// MaxSlots bounds the values a detector keeps per series: Window/Interval,
+// or SeasonalDays*24h/Interval with Seasonal (7 days of 1-minute cycles).
+const MaxSlots = 10080
+
+// day is the seasonal period.
+const day = 24 * time.Hour
+
+// Span is how far back the baseline reaches: Window, or SeasonalDays days
+// with Seasonal.
+func (c Config) Span() time.Duration {
+	if c.Seasonal {
+		return time.Duration(c.SeasonalDays) * day
+	}
+	return c.Window
+}
+
+// History is how much past a new detector must observe to reach the state
+// of one that has run all along (a restart replays it): a span of values,
+// and the values a frozen baseline still holds from the span before, for
+// as many spans as FreezeLimit reaches (rounded up). With FreezeLimit 0 a
+// long-frozen baseline can hold older values than any replay restores.
+func (c Config) History() time.Duration {
+	span := c.Span()
+	if span <= 0 || c.FreezeLimit <= 0 {
+		return span
+	}
+	laps := (c.FreezeLimit + span - 1) / span
+	return span + laps*span
+}
+
+// baselineSlots returns the ring length (values kept per series) and the
+// number of values in a full baseline.
+func (c Config) baselineSlots() (ring, full int) {
+	if c.Interval <= 0 {
+		return 0, 0
+	}
+	if !c.Seasonal {
+		n := int(c.Window / c.Interval)
+		return n, n
+	}
+	period, half := int(day/c.Interval), int(c.SeasonalWidth/c.Interval)
+	return c.SeasonalDays * period, c.SeasonalDays*(2*half+1) - half
 }
 
 // Default returns the default configuration: running, activated, assigned and
 // failed; 50 % and 20 jobs to open, 25 % to clear, score 3, K=3, 12 samples
-// of history, 24 h window at 10 min, baselines frozen for up to 24 h more,
-// groups of 3. Activated, which comes in waves, needs +150 %, 50 jobs and
-// score 5 (so a fall in activated is never flagged: the running drain that
+// of history, 24 h trailing window at 10 min, baselines frozen for up to
+// 24 h more, groups of 3; seasonal off (7 days, +-1 h when on). Activated,
+// which comes in waves, needs +150 %, 50 jobs and score 5 (so a fall in activated is never flagged: the running drain that
 // follows is); failed needs 5 jobs. The figures behind these choices are in
 // internal/app's BenchmarkDetectorAgainstSimulatedGrid.
 func Default() Config {
@@ -106,6 +164,8 @@ func Default() Config {
 		StateRelative: map[string]float64{"activated": 1.5},
 		StateFloor:    map[string]float64{"activated": 50, "failed": 5},
 		StateMinScore: map[string]float64{"activated": 5},
+		SeasonalDays:  7,
+		SeasonalWidth: time.Hour,
 	}
 }
 
@@ -128,10 +188,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("detect: floor %v, min_score %v: negative", c.Floor, c.MinScore)
 	case c.K < 1:
 		return fmt.Errorf("detect: k %d: below 1", c.K)
-	case c.MinHistory < 1 || c.MinHistory > int(c.Window/c.Interval):
-		return fmt.Errorf("detect: min_history %d: not in [1, %d]", c.MinHistory, int(c.Window/c.Interval))
 	case c.GroupMin < 2:
 		return fmt.Errorf("detect: group_min %d: below 2", c.GroupMin)
+	}
+	if err := c.validateBaseline(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for _, s := range c.States {
@@ -154,6 +215,28 @@ func (c Config) Validate() error {
 		if v < 0 || math.IsNaN(v) {
 			return fmt.Errorf("detect: state_min_score[%q] %v: negative", state, v)
 		}
+	}
+	return nil
+}
+
+// validateBaseline checks the seasonal settings (when on) and the
+// baseline's size.
+func (c Config) validateBaseline() error {
+	switch {
+	case !c.Seasonal:
+	case c.SeasonalDays < 1:
+		return fmt.Errorf("detect: seasonal_days %d: below 1", c.SeasonalDays)
+	case c.SeasonalWidth < 0 || c.SeasonalWidth >= day/2:
+		return fmt.Errorf("detect: seasonal_width %v: not in [0, 12h)", c.SeasonalWidth)
+	case day%c.Interval != 0:
+		return fmt.Errorf("detect: seasonal: interval %v does not divide 24h", c.Interval)
+	}
+	ring, full := c.baselineSlots()
+	if ring > MaxSlots {
+		return fmt.Errorf("detect: %d values per series (span %v / interval %v): more than %d", ring, c.Span(), c.Interval, MaxSlots)
+	}
+	if c.MinHistory < 1 || c.MinHistory > full {
+		return fmt.Errorf("detect: min_history %d: not in [1, %d]", c.MinHistory, full)
 	}
 	return nil
 }
@@ -191,6 +274,7 @@ type Finding struct {
 	AbsDeviation  float64      `json:"abs_deviation"`
 	RelDeviation  float64      `json:"rel_deviation"`
 	Score         float64      `json:"score"`
+	Seasonal      bool         `json:"seasonal,omitempty"` // baseline from the same time of day on past days
 	FirstSeen     time.Time    `json:"first_seen"`
 	Cycles        int          `json:"cycles"` // consecutive flagged or missing cycles
 	Active        bool         `json:"active"` // K reached and not yet cleared
@@ -231,9 +315,11 @@ func New(cfg Config) (*Detector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	ring, full := cfg.baselineSlots()
 	d := &Detector{
 		cfg:    cfg,
-		slots:  int(cfg.Window / cfg.Interval),
+		slots:  ring,
+		full:   full,
 		keep:   int64((cfg.Window + cfg.FreezeLimit) / cfg.Interval),
 		states: map[string]bool{},
 		down:   map[string]bool{},
@@ -243,6 +329,10 @@ func New(cfg Config) (*Detector, error) {
 	}
 	if cfg.FreezeLimit == 0 {
 		d.keep = math.MaxInt64
+	}
+	if cfg.Seasonal {
+		d.period, d.half = int64(day/cfg.Interval), int64(cfg.SeasonalWidth/cfg.Interval)
+		d.freeze = int64((cfg.FreezeLimit + cfg.Interval - 1) / cfg.Interval)
 	}
 	for _, s := range cfg.States {
 		d.states[s] = true

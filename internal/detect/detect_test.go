@@ -44,13 +44,24 @@ type want struct {
 	stateChange    bool
 }
 
+// seasonalDefault is Default with the seasonal baseline on.
+func seasonalDefault() Config {
+	c := Default()
+	c.Seasonal = true
+	return c
+}
+
+// TestScenarios runs each crafted series through the trailing and the
+// seasonal baseline; warm (150 cycles) gives the seasonal one 13 values of
+// the day before, just over MinHistory.
 func TestScenarios(t *testing.T) {
 	de := attrs("DE", "SITE-A", "online")
 	for _, tt := range []struct {
-		name   string
-		cycles int
-		gen    func(i int) []Observation
-		want   want
+		name         string
+		cycles       int
+		gen          func(i int) []Observation
+		want         want
+		trailingOnly string // why the case does not hold with the seasonal baseline
 	}{
 		{name: "drain then recovery", cycles: warm + 10, gen: func(i int) []Observation {
 			v := noisy(100, i)
@@ -75,9 +86,12 @@ func TestScenarios(t *testing.T) {
 		}, want: want{opened: 1, openAt: warm + 2, kind: KindQueue, state: "failed", dir: Rise, queues: 1}},
 		{name: "slow linear ramp", cycles: 400, gen: func(i int) []Observation {
 			return []Observation{ob("Q1", "running", 100+2*float64(i), de)}
-		}, want: want{}},
+		}, want: want{}, trailingOnly: "+288 jobs a day: the same hour yesterday is 70 % lower"},
 		{name: "slow exponential ramp", cycles: 400, gen: func(i int) []Observation {
 			return []Observation{ob("Q1", "running", math.Round(100*math.Pow(1.005, float64(i))), de)}
+		}, want: want{}, trailingOnly: "x2 a day: the same hour yesterday is half"},
+		{name: "ramp of 8 % a day for 10 days", cycles: 1440, gen: func(i int) []Observation {
+			return []Observation{ob("Q1", "running", math.Round(100*math.Pow(1.08, float64(i)/144)), de)}
 		}, want: want{}},
 		{name: "flapping around the threshold", cycles: warm + 30, gen: func(i int) []Observation {
 			v := noisy(100, i)
@@ -121,27 +135,35 @@ func TestScenarios(t *testing.T) {
 			return []Observation{ob("Q1", "running", v, de)}
 		}, want: want{}},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			d, err := New(Default())
-			if err != nil {
-				t.Fatal(err)
-			}
-			var opened, closed []Incident
-			openAt := -1
-			for i := range tt.cycles {
-				rep := d.Observe(t0.Add(time.Duration(i)*10*time.Minute), tt.gen(i))
-				if len(rep.Opened) > 0 && openAt < 0 {
-					openAt = i
+		for _, mode := range []struct {
+			name string
+			cfg  Config
+		}{{"trailing", Default()}, {"seasonal", seasonalDefault()}} {
+			t.Run(tt.name+"/"+mode.name, func(t *testing.T) {
+				if mode.cfg.Seasonal && tt.trailingOnly != "" {
+					t.Skip("trailing window only: " + tt.trailingOnly)
 				}
-				opened = append(opened, rep.Opened...)
-				closed = append(closed, rep.Closed...)
-			}
-			checkScenario(t, tt.want, opened, closed, openAt)
-		})
+				d, err := New(mode.cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var opened, closed []Incident
+				openAt := -1
+				for i := range tt.cycles {
+					rep := d.Observe(t0.Add(time.Duration(i)*10*time.Minute), tt.gen(i))
+					if len(rep.Opened) > 0 && openAt < 0 {
+						openAt = i
+					}
+					opened = append(opened, rep.Opened...)
+					closed = append(closed, rep.Closed...)
+				}
+				checkScenario(t, mode.cfg, tt.want, opened, closed, openAt)
+			})
+		}
 	}
 }
 
-func checkScenario(t *testing.T, w want, opened, closed []Incident, openAt int) {
+func checkScenario(t *testing.T, cfg Config, w want, opened, closed []Incident, openAt int) {
 	t.Helper()
 	if len(opened) != w.opened || len(closed) != w.closed {
 		t.Fatalf("opened %d, closed %d; want %d, %d: %+v", len(opened), len(closed), w.opened, w.closed, opened)
@@ -167,7 +189,8 @@ func checkScenario(t *testing.T, w want, opened, closed []Incident, openAt int) 
 	if (f.StateChange != nil) != w.stateChange {
 		t.Errorf("state change %+v; want present=%v", f.StateChange, w.stateChange)
 	}
-	if f.Samples < Default().MinHistory || f.Coverage <= 0 || f.WindowSeconds != 86400 || f.FirstSeen.IsZero() {
+	if f.Samples < cfg.MinHistory || f.Coverage <= 0 || f.WindowSeconds != cfg.Span().Seconds() ||
+		f.Seasonal != cfg.Seasonal || f.FirstSeen.IsZero() {
 		t.Errorf("evidence incomplete: %+v", f)
 	}
 	if inc.ID == "" || inc.Start.IsZero() {
@@ -247,7 +270,7 @@ func naiveBaseline(ring []float32) (med, mad float64, n int) {
 func TestBaselineMatchesSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, slots := range []int{1, 2, 5, 144} {
-		s := newSeries(point.Key{}, slots, 0)
+		s := newSeries(point.Key{}, slots, 0, true)
 		c := int64(0)
 		for range 3000 {
 			c += 1 + int64(r.IntN(10)/8)*int64(r.IntN(slots+2)) // mostly consecutive, some gaps

@@ -14,8 +14,9 @@ type evidence struct {
 	n                         int
 }
 
-func (d *Detector) compare(s *series, v float64) evidence {
-	med, mad, n := s.baseline()
+// compare sets v, observed at cycle c, against the baseline of s.
+func (d *Detector) compare(s *series, c int64, v float64) evidence {
+	med, mad, n := d.baseline(s, c)
 	e := evidence{med: med, mad: mad, n: n, abs: v - med}
 	e.rel = e.abs / math.Max(med, 1)
 	e.score = math.Abs(e.abs) / math.Max(madScale*mad, 1)
@@ -61,12 +62,15 @@ func (d *Detector) cleared(e evidence, state string) bool {
 // the value of a window ago (see series), so a deviation, pending or
 // active, does not become its own baseline.
 func (d *Detector) step(s *series, v float64, t time.Time, c int64) (Finding, bool) {
+	if d.period > 0 {
+		return d.stepSeasonal(s, v, t, c)
+	}
 	keep := int64(0)
 	if s.flagged() {
 		keep = d.keep
 	}
 	s.advance(c, keep)
-	e := d.compare(s, v)
+	e := d.compare(s, c, v)
 	s.touched, s.missing = c, 0
 	f, ok := d.transition(s, v, e, t)
 	if !s.flagged() || !s.holds(slot(c, d.slots), c, d.keep) {
@@ -123,12 +127,13 @@ func (d *Detector) finding(s *series, v float64, e evidence, t time.Time) Findin
 		Value:         v,
 		Baseline:      e.med,
 		MAD:           e.mad,
-		WindowSeconds: d.cfg.Window.Seconds(),
+		WindowSeconds: d.cfg.Span().Seconds(),
 		Samples:       e.n,
-		Coverage:      float64(e.n) / float64(d.slots),
+		Coverage:      float64(e.n) / float64(d.full),
 		AbsDeviation:  e.abs,
 		RelDeviation:  e.rel,
 		Score:         e.score,
+		Seasonal:      d.cfg.Seasonal,
 		FirstSeen:     s.first,
 		Cycles:        s.streak,
 		Active:        s.active,
@@ -169,9 +174,10 @@ func (d *Detector) expected(queue string, t time.Time) bool {
 }
 
 // missingFinding is the data-quality evidence for a series absent for
-// s.missing observed cycles; the baseline is that of the last window.
-func (d *Detector) missingFinding(s *series, t time.Time) Finding {
-	med, mad, n := s.baseline()
+// s.missing observed cycles, up to cycle c; the baseline is the one c's
+// value would have been compared with.
+func (d *Detector) missingFinding(s *series, t time.Time, c int64) Finding {
+	med, mad, n := d.baseline(s, c)
 	f := Finding{
 		Kind:          KindDataQuality,
 		Queue:         s.key.Queue,
@@ -180,9 +186,10 @@ func (d *Detector) missingFinding(s *series, t time.Time) Finding {
 		State:         s.key.Status,
 		Baseline:      med,
 		MAD:           mad,
-		WindowSeconds: d.cfg.Window.Seconds(),
+		WindowSeconds: d.cfg.Span().Seconds(),
 		Samples:       n,
-		Coverage:      float64(n) / float64(d.slots),
+		Coverage:      float64(n) / float64(d.full),
+		Seasonal:      d.cfg.Seasonal,
 		FirstSeen:     s.missSince,
 		Cycles:        s.missing,
 	}

@@ -11,7 +11,10 @@ import (
 
 // series is the bounded state of one watched series: a ring of the last
 // window/interval values (NaN for a missing cycle), the cycle each was
-// written at, and the flag state.
+// written at, and the flag state. With the seasonal baseline the ring spans
+// SeasonalDays and holds the values only: no stamps (values are frozen by
+// the flag's age, see Detector.stepSeasonal) and no sorted copy (the
+// baseline is a different subset of the ring every cycle).
 //
 // While the series is flagged (pending or active) its values stay out of
 // the ring: each slot the flagged cycles pass keeps the value it held a
@@ -24,8 +27,8 @@ import (
 type series struct {
 	key       point.Key
 	ring      []float32 // slot = cycle mod len(ring); NaN = no data
-	stamp     []int32   // cycle each slot was written at, minus base
-	sorted    []float32 // the ring's values, sorted, for O(1) median
+	stamp     []int32   // cycle each slot was written at, minus base; nil when seasonal
+	sorted    []float32 // the ring's values, sorted, for O(1) median; nil when seasonal
 	base      int64     // cycle the series was created at
 	last      int64     // the newest cycle the ring has passed
 	touched   int64     // last cycle the series was present
@@ -36,12 +39,17 @@ type series struct {
 	dir       string
 	first     time.Time // first cycle of the current streak
 	held      *Finding  // last finding while active, kept across gaps
+	episode   int64     // seasonal: cycle the current flag episode began
+	activeAt  int64     // seasonal: last cycle active
 }
 
-func newSeries(key point.Key, slots int, cycle int64) *series {
-	s := &series{
-		key: key, ring: make([]float32, slots), stamp: make([]int32, slots), sorted: make([]float32, 0, slots),
-		base: cycle, last: cycle - 1, touched: cycle - 1,
+// newSeries returns an empty series created at cycle; trailing tells a
+// trailing-window series (stamps and a sorted copy) from a seasonal one.
+func newSeries(key point.Key, slots int, cycle int64, trailing bool) *series {
+	s := &series{key: key, ring: make([]float32, slots), base: cycle, last: cycle - 1, touched: cycle - 1,
+		activeAt: math.MinInt64 / 2}
+	if trailing {
+		s.stamp, s.sorted = make([]int32, slots), make([]float32, 0, slots)
 	}
 	nan := float32(math.NaN())
 	for i := range s.ring {
@@ -62,9 +70,9 @@ func slot(cycle int64, n int) int {
 func (s *series) flagged() bool { return s.streak > 0 || s.active }
 
 // holds reports whether slot i, passed at cycle, holds a value written
-// fewer than keep cycles before.
+// fewer than keep cycles before (any value, for a series without stamps).
 func (s *series) holds(i int, cycle, keep int64) bool {
-	return s.ring[i] == s.ring[i] && cycle-(s.base+int64(s.stamp[i])) < keep
+	return s.ring[i] == s.ring[i] && (s.stamp == nil || cycle-(s.base+int64(s.stamp[i])) < keep)
 }
 
 // advance moves the ring over the cycles skipped since the last one, so it
@@ -87,10 +95,13 @@ func (s *series) put(cycle int64, v float64) {
 	s.evict(i)
 	x := float32(v)
 	s.ring[i] = x
+	s.last = cycle
+	if s.sorted == nil {
+		return // seasonal
+	}
 	s.stamp[i] = int32(cycle - s.base)
 	j, _ := slices.BinarySearch(s.sorted, x)
 	s.sorted = slices.Insert(s.sorted, j, x)
-	s.last = cycle
 }
 
 // evict blanks ring slot i and drops its value from the sorted copy.
@@ -100,6 +111,9 @@ func (s *series) evict(i int) {
 		return
 	}
 	s.ring[i] = float32(math.NaN())
+	if s.sorted == nil {
+		return
+	}
 	if j, ok := slices.BinarySearch(s.sorted, old); ok {
 		s.sorted = slices.Delete(s.sorted, j, j+1)
 	}
@@ -107,8 +121,10 @@ func (s *series) evict(i int) {
 
 // baseline returns the median, the MAD and the number of values in the
 // window, from the sorted copy kept in step with the ring.
-func (s *series) baseline() (med, mad float64, n int) {
-	a := s.sorted
+func (s *series) baseline() (med, mad float64, n int) { return medianMAD(s.sorted) }
+
+// medianMAD returns the median, the MAD and the length of the sorted a.
+func medianMAD(a []float32) (med, mad float64, n int) {
 	n = len(a)
 	if n == 0 {
 		return 0, 0, 0

@@ -12,9 +12,9 @@ import (
 // and its flag. It is what a restart must restore (see Snapshot).
 type SeriesState struct {
 	Key       point.Key
-	Median    float64
+	Median    float64 // of the baseline the next cycle is compared with
 	MAD       float64
-	Samples   int // values in the baseline window
+	Samples   int // values in that baseline
 	Streak    int // consecutive flagged cycles
 	Active    bool
 	Direction string
@@ -43,7 +43,7 @@ func (d *Detector) Snapshot() Snapshot {
 	}
 	snap.Series = make([]SeriesState, 0, len(d.series))
 	for k, s := range d.series {
-		med, mad, n := s.baseline()
+		med, mad, n := d.baseline(s, d.cycle+1)
 		st := SeriesState{Key: k, Median: med, MAD: mad, Samples: n, Streak: s.streak, Active: s.active, Missing: s.missing}
 		if s.flagged() {
 			st.Direction, st.FirstSeen = s.dir, s.first
