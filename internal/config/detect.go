@@ -116,27 +116,19 @@ func ParseList(s string) ([]string, error) {
 // given once. "" gives an empty map.
 func ParseStateValues(s string) (map[string]float64, error) {
 	out := map[string]float64{}
-	for item := range strings.SplitSeq(s, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		name, value, ok := strings.Cut(item, "=")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok {
-			return nil, fmt.Errorf("%q: want state=value", item)
-		}
+	err := eachPair(s, "state", func(name, value string) error {
 		if !namePattern.MatchString(name) {
-			return nil, fmt.Errorf("state %q: want lowercase letters, digits, '_' or '-'", name)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("state %q given twice", name)
+			return fmt.Errorf("state %q: want lowercase letters, digits, '_' or '-'", name)
 		}
 		v, err := strconv.ParseFloat(value, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("state %q: value %q is not a finite number", name, value)
+			return fmt.Errorf("state %q: value %q is not a finite number", name, value)
 		}
 		out[name] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

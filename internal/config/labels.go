@@ -13,6 +13,29 @@ type Label struct{ Name, Value string }
 // may not start with "__"; a name may appear once. "" gives no labels.
 func ParseLabels(s string) ([]Label, error) {
 	var out []Label
+	err := eachPair(s, "label", func(name, value string) error {
+		switch {
+		case !validLabelName(name):
+			return fmt.Errorf("label name %q: want [a-zA-Z_][a-zA-Z0-9_]*", name)
+		case strings.HasPrefix(name, "__"):
+			return fmt.Errorf("label name %q: names starting with __ are reserved", name)
+		case value == "":
+			return fmt.Errorf("label %q: empty value", name)
+		}
+		out = append(out, Label{name, value})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachPair calls f with the name and value of every "name=value" item of
+// s: comma-separated, spaces around items, names and values trimmed, empty
+// items skipped, a name at most once. It stops at the first error; what
+// names the left side in errors ("label", "state").
+func eachPair(s, what string, f func(name, value string) error) error {
 	seen := map[string]bool{}
 	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
@@ -23,20 +46,16 @@ func ParseLabels(s string) ([]Label, error) {
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		switch {
 		case !ok:
-			return nil, fmt.Errorf("%q: want name=value", item)
-		case !validLabelName(name):
-			return nil, fmt.Errorf("label name %q: want [a-zA-Z_][a-zA-Z0-9_]*", name)
-		case strings.HasPrefix(name, "__"):
-			return nil, fmt.Errorf("label name %q: names starting with __ are reserved", name)
-		case value == "":
-			return nil, fmt.Errorf("label %q: empty value", name)
+			return fmt.Errorf("%q: want %s=value", item, what)
 		case seen[name]:
-			return nil, fmt.Errorf("label %q given twice", name)
+			return fmt.Errorf("%s %q given twice", what, name)
 		}
 		seen[name] = true
-		out = append(out, Label{name, value})
+		if err := f(name, value); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 func validLabelName(s string) bool {

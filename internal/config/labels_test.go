@@ -16,7 +16,7 @@ func TestParseLabels(t *testing.T) {
 		{in: " , ", want: nil},
 		{in: "instance=a", want: []Label{{"instance", "a"}}},
 		{in: " env = prod , dc=cern=1", want: []Label{{"env", "prod"}, {"dc", "cern=1"}}},
-		{in: "noequals", err: "want name=value"},
+		{in: "noequals", err: "want label=value"},
 		{in: "1bad=x", err: "label name"},
 		{in: "bad-name=x", err: "label name"},
 		{in: "__name__=x", err: "reserved"},
