@@ -45,9 +45,11 @@ type daemon struct {
 	sinks  []*sink
 	health *health.Checker // owned by the health goroutine
 	notify *notify.Notifier
-	web    webState      // what the UI reads of the cycle goroutine's state
-	ui     *web.UI       // set with the handler, before cycles start
-	warm   chan struct{} // kicks warmWeb after a good cycle
+	// webSnap is what the UI reads of the cycle goroutine's state: current
+	// counts and moving averages per series, replaced whole by publishWeb.
+	webSnap atomic.Pointer[web.Snapshot]
+	ui      *web.UI       // set with the handler, before cycles start
+	warm    chan struct{} // kicks warmWeb after a good cycle
 	// started is when the daemon opened; "no cycle" counts from it.
 	started time.Time
 

@@ -104,8 +104,9 @@ func (d *daemon) notifyPipeline(now time.Time, rep health.Report) {
 	for _, a := range append(slices.Clip(rep.Open), rep.Resolved...) {
 		alerts = append(alerts, pipelineAlert(a, d.cfg.Notify.ExternalURL))
 	}
+	// Update also sends the reminders and held digests that are due, of
+	// incidents too: this check runs every 30 s, between cycles.
 	d.notify.Update(now, notify.ScopePipeline, alerts)
-	d.notify.Tick(now)
 }
 
 // pipelineAlert maps a health alert to a notification. Keys get a

@@ -60,9 +60,9 @@ type sink struct {
 	send   spool.SendFunc
 	kick   chan struct{}
 	logger *slog.Logger
-	// wants says which optional parts of a cycle this sink writes, so the
-	// cycle builds them only when someone needs them.
-	wantsRollups, wantsDatadisks bool
+	// rollups says this sink writes rollups and the datadisks rows, so the
+	// cycle builds them only when some sink needs them.
+	rollups bool
 
 	mu   sync.Mutex
 	down bool
@@ -142,8 +142,8 @@ func newInfluxSink(cfg *config.Config, in config.InfluxDB, logger *slog.Logger) 
 		return append(out, w.EncodeDatadisks(c.datadisks)...)
 	}
 	return &sink{name: sinkInfluxDB, sp: sp, encode: encode, send: w.Send,
-		wantsRollups: in.Rollups, wantsDatadisks: in.Rollups,
-		kick: make(chan struct{}, 1), logger: logger.With("sink", sinkInfluxDB)}, nil
+		rollups: in.Rollups,
+		kick:    make(chan struct{}, 1), logger: logger.With("sink", sinkInfluxDB)}, nil
 }
 
 func newRemoteWriteSink(cfg *config.Config, rw config.RemoteWrite, logger *slog.Logger) (*sink, error) {
@@ -209,13 +209,9 @@ func encodeSamplesByName(w *remotewrite.Sink, ss []tsdb.Sample) [][]byte {
 	return out
 }
 
-// wants reports whether any sink writes rollups (datadisks).
+// wantsRollups reports whether any sink writes rollups and datadisks rows.
 func wantsRollups(ss []*sink) bool {
-	return slices.ContainsFunc(ss, func(s *sink) bool { return s.wantsRollups })
-}
-
-func wantsDatadisks(ss []*sink) bool {
-	return slices.ContainsFunc(ss, func(s *sink) bool { return s.wantsDatadisks })
+	return slices.ContainsFunc(ss, func(s *sink) bool { return s.rollups })
 }
 
 // enqueue spools a cycle and wakes the sender.

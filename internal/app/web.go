@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
@@ -12,15 +11,6 @@ import (
 	"github.com/qmonit/qmonit/internal/point"
 	"github.com/qmonit/qmonit/internal/web"
 )
-
-// webState is what the UI reads that the cycle goroutine owns: the
-// per-series snapshot (current counts and moving averages), replaced
-// whole by publishWeb.
-type webState struct {
-	snap atomic.Pointer[web.Snapshot]
-}
-
-func (d *daemon) webState() *webState { return &d.web }
 
 // registerWeb adds the web UI (pages, assets, /api/qmonit/v1/ except
 // incidents) to mux.
@@ -98,7 +88,7 @@ func (d *daemon) publishWeb() {
 		rows = append(rows, r)
 	}
 	web.SortRows(rows)
-	d.webState().snap.Store(&web.Snapshot{Time: now, Rows: rows})
+	d.webSnap.Store(&web.Snapshot{Time: now, Rows: rows})
 }
 
 // webBackend is the daemon as the UI sees it.
@@ -118,4 +108,4 @@ func (b webBackend) Status() web.Status {
 }
 
 // Snapshot implements web.Backend.
-func (b webBackend) Snapshot() *web.Snapshot { return b.d.webState().snap.Load() }
+func (b webBackend) Snapshot() *web.Snapshot { return b.d.webSnap.Load() }

@@ -208,9 +208,9 @@ func (d *daemon) feedSinks(c *sinkCycle, rollups []derive.Rollup, newDisks bool,
 	}
 	if wantsRollups(d.sinks) {
 		c.rollups = d.sinkRollups(rollups)
-	}
-	if newDisks && wantsDatadisks(d.sinks) {
-		c.datadisks = d.datadiskRows(t.Truncate(time.Hour), d.up().catalog.Datadisks())
+		if newDisks {
+			c.datadisks = d.datadiskRows(t.Truncate(time.Hour), d.up().catalog.Datadisks())
+		}
 	}
 	for _, s := range d.sinks {
 		if err := s.enqueue(c); err != nil {
