@@ -128,21 +128,7 @@ func TestValidateDetect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()
 			tt.edit(c)
-			err := c.Validate()
-			if len(tt.wantErr) == 0 {
-				if err != nil {
-					t.Fatalf("Validate() = %v; want nil", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("Validate() = nil; want %q", tt.wantErr)
-			}
-			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("Validate() = %q; lacks %q", err, want)
-				}
-			}
+			checkErrors(t, "Validate()", c.Validate(), tt.wantErr)
 		})
 	}
 }

@@ -72,19 +72,8 @@ func TestNotifyValidate(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Load(writeConfig(t, tt.body), nil)
-			if len(tt.wantErr) == 0 {
-				if err != nil {
-					t.Fatalf("Load() = %v", err)
-				}
+			if !checkErrors(t, "Load()", err, tt.wantErr) {
 				return
-			}
-			if err == nil {
-				t.Fatalf("Load() = nil, want %q", tt.wantErr)
-			}
-			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error\n%v\nlacks %q", err, want)
-				}
 			}
 			if strings.Contains(err.Error(), "SECRETPATH") {
 				t.Errorf("error echoes the URL: %v", err)

@@ -119,25 +119,36 @@ func TestValidate(t *testing.T) {
 			c := Default()
 			tt.edit(c)
 			err := c.Validate()
-			if len(tt.wantErr) == 0 {
-				if err != nil {
-					t.Fatalf("Validate() = %v", err)
-				}
+			if !checkErrors(t, "Validate()", err, tt.wantErr) {
 				return
-			}
-			if err == nil {
-				t.Fatalf("Validate() = nil, want %q", tt.wantErr)
-			}
-			for _, want := range tt.wantErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("Validate() = %q, lacks %q", err, want)
-				}
 			}
 			if joined, ok := err.(interface{ Unwrap() []error }); !ok || len(joined.Unwrap()) < len(tt.wantErr) {
 				t.Errorf("Validate() = %T, want errors.Join of %d problems", err, len(tt.wantErr))
 			}
 		})
 	}
+}
+
+// checkErrors fails t unless err is nil when want is empty, or contains
+// every string of want. It reports whether err is non-nil, for callers
+// that check more.
+func checkErrors(t *testing.T, call string, err error, want []string) bool {
+	t.Helper()
+	if len(want) == 0 {
+		if err != nil {
+			t.Fatalf("%s = %v; want nil", call, err)
+		}
+		return false
+	}
+	if err == nil {
+		t.Fatalf("%s = nil; want %q", call, want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%s = %q; lacks %q", call, err, w)
+		}
+	}
+	return true
 }
 
 func TestValidateNeverEchoesURL(t *testing.T) {
